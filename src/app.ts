@@ -1,0 +1,149 @@
+import crypto from 'node:crypto';
+import express from 'express';
+import session from 'express-session';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { csrfSync } from 'csrf-sync';
+import { ConnectSessionKnexStore } from 'connect-session-knex';
+import type { Config } from './config.js';
+import type { Db } from './db/knex.js';
+import type { Logger } from './shared/logger.js';
+import { sanitizeUrl } from './shared/logger.js';
+import type { Clock } from './shared/clock.js';
+import { publicDir, viewsDir } from './shared/paths.js';
+import { ROLE_LABELS } from './auth/roles.js';
+import { authRoutes } from './auth/auth.routes.js';
+import { createLoginService } from './auth/login.service.js';
+import { devIdpRoutes } from './auth/saml/dev-idp/dev-idp.routes.js';
+import type { SpSettings } from './auth/saml/sp.js';
+import type { IdpSettings } from './auth/saml/idp-metadata.js';
+import type { KeyPair } from './auth/saml/keys.js';
+import { pageRoutes } from './web/pages.routes.js';
+import { errorHandler, notFoundHandler } from './web/errors.js';
+
+export type AppDeps = {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  clock: Clock;
+  sessionSecret: string;
+  saml: { sp: SpSettings; idp: IdpSettings; devIdp: { entityId: string; keys: KeyPair } | null };
+};
+
+/** Builds the Express app without listening; tests and server.ts both call it. */
+export function createApp(deps: AppDeps): express.Express {
+  const { config, db, logger } = deps;
+  const app = express();
+  app.set('view engine', 'ejs');
+  app.set('views', viewsDir);
+  app.disable('x-powered-by');
+  if (config.secureCookies) app.set('trust proxy', 1);
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const id = crypto.randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: sanitizeUrl(req.url) }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/public/') },
+    }),
+  );
+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: true,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          upgradeInsecureRequests: config.secureCookies ? [] : null,
+        },
+      },
+      hsts: config.secureCookies,
+    }),
+  );
+  app.use('/public', express.static(publicDir, { maxAge: config.env === 'production' ? '1h' : 0 }));
+
+  app.get('/healthz', async (_req, res) => {
+    try {
+      await db.raw('select 1');
+      res.json({ status: 'ok', database: 'ok' });
+    } catch {
+      res.status(503).json({ status: 'fejl', database: 'utilgængelig' });
+    }
+  });
+
+  app.use(express.urlencoded({ extended: true, limit: '1mb' }));
+  app.use(
+    session({
+      name: 'parat.sid',
+      secret: deps.sessionSecret,
+      store: new ConnectSessionKnexStore({
+        knex: db,
+        tableName: 'sessions',
+        createTable: false,
+        cleanupInterval: config.env === 'test' ? 0 : 15 * 60_000,
+      }),
+      resave: false,
+      saveUninitialized: false,
+      rolling: true,
+      cookie: { httpOnly: true, sameSite: 'lax', secure: config.secureCookies, maxAge: 8 * 3600_000 },
+    }),
+  );
+
+  const { csrfSynchronisedProtection, generateToken } = csrfSync({
+    getTokenFromRequest: (req) => (req.body?._csrf as string | undefined) ?? (req.headers['x-csrf-token'] as string | undefined),
+  });
+  // The ACS is posted cross-site by the IdP; it is protected by the signed assertion and InResponseTo instead.
+  app.use((req, res, next) => (req.path === '/saml/acs' ? next() : csrfSynchronisedProtection(req, res, next)));
+  app.use((req, res, next) => {
+    res.locals.user = req.session.user ?? null;
+    res.locals.roleLabels = ROLE_LABELS;
+    res.locals.csrfToken = () => generateToken(req);
+    res.locals.currentPath = req.path;
+    res.locals.devIdp = Boolean(deps.saml.devIdp);
+    next();
+  });
+
+  const loginService = createLoginService({ db, clock: deps.clock, roleBase: config.saml.roleBase, kombitCvr: config.kombitCvr });
+  app.use(
+    authRoutes({
+      db,
+      logger,
+      clock: deps.clock,
+      sp: deps.saml.sp,
+      idp: deps.saml.idp,
+      loginService,
+      requireEncryptedAssertions: config.saml.requireEncryptedAssertions,
+    }),
+  );
+  if (deps.saml.devIdp) {
+    if (config.env === 'production') throw new Error('Udviklings-IdP må ikke køre i produktion');
+    app.use(
+      devIdpRoutes({
+        db,
+        idpEntityId: deps.saml.devIdp.entityId,
+        idpKeys: deps.saml.devIdp.keys,
+        spEntityId: deps.saml.sp.entityId,
+        spCert: deps.saml.sp.keys.cert,
+        acsUrl: deps.saml.sp.acsUrl,
+        roleBase: config.saml.roleBase,
+        kombitCvr: config.kombitCvr,
+      }),
+    );
+  }
+  app.use(pageRoutes({ db }));
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

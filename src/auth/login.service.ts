@@ -1,0 +1,94 @@
+import type { Db } from '../db/knex.js';
+import type { Clock } from '../shared/clock.js';
+import { audit } from '../shared/audit.js';
+import { municipalitiesRepository } from '../municipalities/municipalities.repository.js';
+import { BppError, parseBpp } from './saml/bpp.js';
+import type { TokenIdentity } from './saml/attributes.js';
+import { isRole, MUNICIPAL_ROLES, NATIONAL_ROLES, type Role, type SessionUser } from './roles.js';
+import { usersRepository } from './users.repository.js';
+
+/** A token that is valid SAML but cannot give access to Parat; the message is shown to the user. */
+export class LoginRefused extends Error {}
+
+type Deps = { db: Db; clock: Clock; roleBase: string; kombitCvr: string };
+
+/** Turns a validated token into a Parat user: roles and municipality from the OIO-BPP privileges. */
+export function createLoginService({ db, clock, roleBase, kombitCvr }: Deps) {
+  const base = roleBase.toLowerCase() + '/';
+
+  function roleFromPrivilege(uri: string): Role | null {
+    const lower = uri.trim().toLowerCase();
+    if (!lower.startsWith(base)) return null;
+    const [name] = lower.slice(base.length).split('/');
+    return name && isRole(name) ? name : null;
+  }
+
+  return {
+    async login(identity: TokenIdentity): Promise<SessionUser> {
+      if (!identity.persistentUuid) throw new LoginRefused('Dit login mangler en bruger-id (persistent uuid).');
+      if (!identity.privilegesBpp) throw new LoginRefused('Dit login indeholder ingen rettigheder til Parat.');
+      let groups;
+      try {
+        groups = parseBpp(identity.privilegesBpp);
+      } catch (err) {
+        if (err instanceof BppError) throw new LoginRefused('Rettighederne i dit login kunne ikke læses.');
+        throw err;
+      }
+      const national = new Set<Role>();
+      const municipal = new Map<number, { name: string; roles: Set<Role> }>();
+      let unknownCvr = false;
+      for (const group of groups) {
+        const roles = group.privileges.map(roleFromPrivilege).filter((r): r is Role => r !== null);
+        if (!roles.length) continue;
+        if (group.cvr === kombitCvr) {
+          roles.filter((r) => (NATIONAL_ROLES as readonly string[]).includes(r)).forEach((r) => national.add(r));
+          continue;
+        }
+        const m = await municipalitiesRepository.byCvr(db, group.cvr);
+        if (!m) {
+          unknownCvr = true;
+          continue;
+        }
+        const entry = municipal.get(m.code) ?? { name: m.name, roles: new Set<Role>() };
+        roles.filter((r) => (MUNICIPAL_ROLES as readonly string[]).includes(r)).forEach((r) => entry.roles.add(r));
+        if (entry.roles.size) municipal.set(m.code, entry);
+      }
+      if (municipal.size > 1) {
+        throw new LoginRefused('Dit login giver roller i flere kommuner. Kontakt din brugeradministrator.');
+      }
+      const [muni] = [...municipal.entries()];
+      const roles: Role[] = [...national, ...(muni ? [...muni[1].roles] : [])];
+      if (!roles.length) {
+        throw new LoginRefused(
+          unknownCvr
+            ? 'Dit login er udstedt til en organisation (CVR), som ikke er en kommune i Parat.'
+            : 'Dit login giver ingen rolle i Parat. Kontakt din brugeradministrator.',
+        );
+      }
+      const now = clock.now();
+      const municipalityCode = muni ? muni[0] : null;
+      const id = await db.transaction(async (trx) => {
+        const userId = await usersRepository.upsertFromToken(trx, {
+          persistentUuid: identity.persistentUuid,
+          name: identity.fullName,
+          email: identity.email ? identity.email.toLowerCase() : null,
+          municipalityCode,
+          loa: identity.loa,
+          roles,
+          at: now,
+        });
+        await audit(trx, { actorUserId: userId, action: 'login', subject: municipalityCode ? `kommune:${municipalityCode}` : 'national', at: now });
+        return userId;
+      });
+      return {
+        id,
+        name: identity.fullName,
+        email: identity.email ? identity.email.toLowerCase() : null,
+        roles,
+        municipalityCode,
+        municipalityName: muni ? muni[1].name : null,
+      };
+    },
+  };
+}
+export type LoginService = ReturnType<typeof createLoginService>;

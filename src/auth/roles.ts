@@ -1,0 +1,56 @@
+/** The user-system role names of PRODUCT.md "People and roles". */
+export const MUNICIPAL_ROLES = [
+  'sagsbehandler-ydelsescenter',
+  'sagsbehandler-udenfor',
+  'informationssoegende',
+  'leder-ydelsescenter',
+  'leder-jobcenter',
+  'superbruger',
+  'projektleder',
+] as const;
+export const NATIONAL_ROLES = ['kombit', 'administrator'] as const;
+export const ALL_ROLES = [...MUNICIPAL_ROLES, ...NATIONAL_ROLES] as const;
+export type Role = (typeof ALL_ROLES)[number];
+
+export const ROLE_LABELS: Record<Role, string> = {
+  'sagsbehandler-ydelsescenter': 'Sagsbehandler i ydelsescentret',
+  'sagsbehandler-udenfor': 'Sagsbehandler uden for ydelsescentret',
+  informationssoegende: 'Informationssøgende medarbejder',
+  'leder-ydelsescenter': 'Leder af ydelsescentret',
+  'leder-jobcenter': 'Leder af jobcentret',
+  superbruger: 'Superbruger',
+  projektleder: 'KSD-projektleder',
+  kombit: 'KOMBIT',
+  administrator: 'Administrator',
+};
+
+export const RESPONDENT_ROLES: readonly Role[] = [
+  'sagsbehandler-ydelsescenter',
+  'sagsbehandler-udenfor',
+  'informationssoegende',
+  'leder-ydelsescenter',
+  'leder-jobcenter',
+  'superbruger',
+];
+
+export function isRole(value: string): value is Role {
+  return (ALL_ROLES as readonly string[]).includes(value);
+}
+
+/** The logged-in user as kept in the session. */
+export type SessionUser = {
+  id: number;
+  name: string;
+  email: string | null;
+  roles: Role[];
+  municipalityCode: number | null;
+  municipalityName: string | null;
+};
+
+/** Where a user lands after login: the most specific start page for their roles. */
+export function startPageFor(user: Pick<SessionUser, 'roles'>): string {
+  if (user.roles.includes('kombit')) return '/national';
+  if (user.roles.includes('administrator')) return '/admin';
+  if (user.roles.includes('projektleder') || user.roles.includes('leder-ydelsescenter')) return '/kommune';
+  return '/mine-opgaver';
+}

@@ -1,0 +1,110 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Thrown when the environment is invalid; lists every bad variable at once. */
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Ugyldig konfiguration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const boolish = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  PUBLIC_URL: z.url().optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'skal være en postgres://-URL')
+    .optional(),
+  SQLITE_FILE: z.string().min(1).default('var/parat.sqlite'),
+  SESSION_SECRET: z.string().min(32, 'skal være mindst 32 tegn').optional(),
+  SAML_IDP_METADATA: z.string().min(1).optional(),
+  SAML_SP_KEY: z.string().min(1).optional(),
+  SAML_SP_CERT: z.string().min(1).optional(),
+  SAML_SP_ENTITY_ID: z.string().min(1).optional(),
+  SAML_ROLE_BASE: z.string().min(1).default('http://parat.kombit.dk/roles/usersystemrole'),
+  SAML_REQUIRE_ENCRYPTED: boolish.optional(),
+  KOMBIT_CVR: z.string().regex(/^\d{8}$/, 'skal være 8 cifre').default('19435075'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DEMO_DATA: boolish.optional(),
+  VAR_DIR: z.string().min(1).default('var'),
+  K_THRESHOLD: z.coerce.number().int().min(3, 'må aldrig være under 3').default(5),
+  SURVEY_WINDOW_DAYS: z.coerce.number().int().min(1).max(120).default(21),
+  SCHEDULER_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
+});
+
+export type Config = {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  publicUrl: string;
+  secureCookies: boolean;
+  database: { client: 'pg'; url: string } | { client: 'sqlite3'; filename: string };
+  sessionSecret: string | undefined;
+  varDir: string;
+  saml: {
+    idpMetadataPath: string | undefined;
+    spKeyPath: string | undefined;
+    spCertPath: string | undefined;
+    spEntityId: string;
+    roleBase: string;
+    requireEncryptedAssertions: boolean;
+    devIdpEnabled: boolean;
+  };
+  kombitCvr: string;
+  logLevel: string;
+  demoData: boolean;
+  kThreshold: number;
+  surveyWindowDays: number;
+  schedulerIntervalSeconds: number;
+};
+
+/** Parses the environment into a typed config, or throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const production = e.NODE_ENV === 'production';
+  if (production) {
+    if (!e.SESSION_SECRET) problems.push('SESSION_SECRET: skal sættes i produktion');
+    if (!e.SAML_SP_KEY) problems.push('SAML_SP_KEY: skal sættes i produktion (sti til PEM-nøgle)');
+    if (!e.SAML_SP_CERT) problems.push('SAML_SP_CERT: skal sættes i produktion (sti til PEM-certifikat)');
+    if (!e.SAML_IDP_METADATA) problems.push('SAML_IDP_METADATA: skal sættes i produktion (sti til IdP-metadata)');
+    if (!e.PUBLIC_URL) problems.push('PUBLIC_URL: skal sættes i produktion');
+  }
+  if (problems.length) throw new ConfigError(problems);
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    publicUrl,
+    secureCookies: publicUrl.startsWith('https://'),
+    database: e.DATABASE_URL
+      ? { client: 'pg', url: e.DATABASE_URL }
+      : { client: 'sqlite3', filename: path.resolve(e.SQLITE_FILE) },
+    sessionSecret: e.SESSION_SECRET,
+    varDir: path.resolve(e.VAR_DIR),
+    saml: {
+      idpMetadataPath: e.SAML_IDP_METADATA,
+      spKeyPath: e.SAML_SP_KEY,
+      spCertPath: e.SAML_SP_CERT,
+      spEntityId: e.SAML_SP_ENTITY_ID ?? `${publicUrl}/saml/metadata`,
+      roleBase: e.SAML_ROLE_BASE.replace(/\/$/, ''),
+      requireEncryptedAssertions: e.SAML_REQUIRE_ENCRYPTED ?? production,
+      devIdpEnabled: !e.SAML_IDP_METADATA && !production,
+    },
+    kombitCvr: e.KOMBIT_CVR,
+    logLevel: e.LOG_LEVEL,
+    demoData: e.DEMO_DATA ?? !production,
+    kThreshold: e.K_THRESHOLD,
+    surveyWindowDays: e.SURVEY_WINDOW_DAYS,
+    schedulerIntervalSeconds: e.SCHEDULER_INTERVAL_SECONDS,
+  };
+}

@@ -1,0 +1,54 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from './config.js';
+import { createDb, migrateLatest, type Db } from './db/knex.js';
+import type { Logger } from './shared/logger.js';
+import { systemClock, type Clock } from './shared/clock.js';
+import { loadOrCreateKeyPair } from './auth/saml/keys.js';
+import { readIdpMetadataFile } from './auth/saml/idp-metadata.js';
+import { certBody } from './auth/saml/keys.js';
+import type { AppDeps } from './app.js';
+
+/** Development session secret, kept under var/ so sessions survive a restart; production must set one. */
+function devSessionSecret(varDir: string): string {
+  const file = path.join(varDir, 'session-secret');
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  fs.mkdirSync(varDir, { recursive: true });
+  const secret = crypto.randomBytes(32).toString('hex');
+  fs.writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+/** The only place that builds the app's dependencies from config. */
+export async function buildDeps(config: Config, logger: Logger, opts: { db?: Db; clock?: Clock } = {}): Promise<AppDeps> {
+  const db = opts.db ?? createDb(config.database);
+  await migrateLatest(db);
+  const production = config.env === 'production';
+  const spKeys = await loadOrCreateKeyPair({
+    keyPath: config.saml.spKeyPath,
+    certPath: config.saml.spCertPath,
+    varDir: config.varDir,
+    name: 'saml-sp',
+    allowGenerate: !production,
+  });
+  let devIdp: AppDeps['saml']['devIdp'] = null;
+  let idp;
+  if (config.saml.idpMetadataPath) {
+    idp = readIdpMetadataFile(config.saml.idpMetadataPath);
+  } else {
+    if (production) throw new Error('SAML_IDP_METADATA mangler, og udviklings-IdP må ikke køre i produktion');
+    const keys = await loadOrCreateKeyPair({ keyPath: undefined, certPath: undefined, varDir: config.varDir, name: 'dev-idp', allowGenerate: true });
+    const entityId = `${config.publicUrl}/dev-idp`;
+    devIdp = { entityId, keys };
+    idp = { entityId, ssoUrl: `${config.publicUrl}/dev-idp/sso`, sloUrl: null, signingCerts: [certBody(keys.cert)] };
+  }
+  return {
+    config,
+    db,
+    logger,
+    clock: opts.clock ?? systemClock,
+    sessionSecret: config.sessionSecret ?? devSessionSecret(config.varDir),
+    saml: { sp: { entityId: config.saml.spEntityId, acsUrl: `${config.publicUrl}/saml/acs`, keys: spKeys }, idp, devIdp },
+  };
+}

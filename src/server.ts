@@ -1,0 +1,41 @@
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createLogger } from './shared/logger.js';
+import { buildDeps } from './container.js';
+import { createApp } from './app.js';
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  const deps = await buildDeps(config, logger);
+  if (config.demoData) {
+    const { seedDemoData } = await import('./demo/demo.seed.js');
+    await seedDemoData(deps);
+  }
+  const app = createApp(deps);
+  const server = app.listen(config.port, () => {
+    logger.info({ port: config.port, url: config.publicUrl, database: config.database.client }, 'Parat kører');
+  });
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'lukker ned');
+    server.close(() => {
+      deps.db.destroy().finally(() => process.exit(0));
+    });
+    setTimeout(() => process.exit(1), 10_000).unref();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error('Parat kunne ikke starte:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

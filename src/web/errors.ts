@@ -1,0 +1,36 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { AppError, NotFound, Unauthenticated } from '../shared/errors.js';
+
+export const notFoundHandler: RequestHandler = (_req, _res, next) => next(new NotFound());
+
+/** Maps typed errors to Danish pages; anything else is a logged 500 with the request id. */
+export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  const e = err as { code?: string; status?: number; type?: string };
+  if (err instanceof Unauthenticated && req.method === 'GET') {
+    return res.redirect(303, `/?naeste=${encodeURIComponent(req.originalUrl)}`);
+  }
+  let status = 500;
+  let message = 'Der opstod en uventet fejl. Prøv igen om lidt.';
+  let title = 'Der opstod en fejl';
+  if (err instanceof AppError) {
+    status = err.status;
+    message = err.message;
+  } else if (e.code === 'EBADCSRFTOKEN' || e.code === 'ERR_BAD_CSRF_TOKEN' || (e.status === 403 && /csrf/i.test(String(err)))) {
+    status = 403;
+    message = 'Formularen er udløbet eller ugyldig. Gå tilbage, genindlæs siden, og prøv igen.';
+  } else if (e.type === 'entity.too.large') {
+    status = 413;
+    message = 'Det indsendte er for stort.';
+  } else if (e.type === 'entity.parse.failed') {
+    status = 400;
+    message = 'Det indsendte kunne ikke læses.';
+  }
+  if (status === 404) title = 'Siden findes ikke';
+  else if (status === 403) title = 'Ingen adgang';
+  else if (status === 401) title = 'Log ind';
+  else if (status === 422) title = 'Der er fejl i det indsendte';
+  else if (status < 500) title = 'Forespørgslen kunne ikke gennemføres';
+  if (status >= 500) req.log?.error({ err }, 'unhandled error');
+  res.status(status);
+  res.render('errors/error', { title, message, status, requestId: req.id, fields: err instanceof AppError && 'fields' in err ? (err as { fields: Record<string, string> }).fields : {} });
+};

@@ -1,0 +1,48 @@
+import { Router } from 'express';
+import type { Db } from '../db/knex.js';
+import { startPageFor } from '../auth/roles.js';
+import { safeReturnPath } from '../auth/auth.routes.js';
+import { currentUser, handle, requireRole } from './http.js';
+import { municipalitiesRepository } from '../municipalities/municipalities.repository.js';
+
+/** The start pages and static pages. */
+export function pageRoutes({ db }: { db: Db }): Router {
+  const router = Router();
+
+  router.get('/', (req, res) => {
+    if (req.session.user) return res.redirect(303, startPageFor(req.session.user));
+    const next = safeReturnPath(req.query.naeste);
+    res.render('pages/home', { title: 'Log ind', loginUrl: next ? `/saml/login?naeste=${encodeURIComponent(next)}` : '/saml/login' });
+  });
+
+  router.get('/tilgaengelighed', (_req, res) => res.render('pages/accessibility', { title: 'Tilgængelighedserklæring' }));
+
+  router.get('/mine-opgaver', requireRole(), (req, res) => {
+    res.render('pages/my-tasks', { title: 'Mine opgaver', user: currentUser(req) });
+  });
+
+  router.get(
+    '/kommune',
+    requireRole('projektleder', 'leder-ydelsescenter'),
+    handle(async (req, res) => {
+      const user = currentUser(req);
+      const municipality = user.municipalityCode ? await municipalitiesRepository.byCode(db, user.municipalityCode) : undefined;
+      res.render('pages/municipality', { title: municipality ? `${municipality.name} Kommune` : 'Kommune', municipality });
+    }),
+  );
+
+  router.get(
+    '/national',
+    requireRole('kombit'),
+    handle(async (_req, res) => {
+      const municipalities = await municipalitiesRepository.list(db);
+      res.render('pages/national', { title: 'National oversigt', municipalities });
+    }),
+  );
+
+  router.get('/admin', requireRole('administrator'), (_req, res) => {
+    res.render('pages/admin', { title: 'Administration' });
+  });
+
+  return router;
+}
