@@ -104,8 +104,6 @@ export function createApp(deps: AppDeps): express.Express {
   const { csrfSynchronisedProtection, generateToken } = csrfSync({
     getTokenFromRequest: (req) => (req.body?._csrf as string | undefined) ?? (req.headers['x-csrf-token'] as string | undefined),
   });
-  // The ACS is posted cross-site by the IdP; it is protected by the signed assertion and InResponseTo instead.
-  app.use((req, res, next) => (req.path === '/saml/acs' ? next() : csrfSynchronisedProtection(req, res, next)));
   app.use((req, res, next) => {
     res.locals.user = req.session.user ?? null;
     res.locals.roleLabels = ROLE_LABELS;
@@ -114,6 +112,8 @@ export function createApp(deps: AppDeps): express.Express {
     res.locals.devIdp = Boolean(deps.saml.devIdp);
     next();
   });
+  // The ACS is posted cross-site by the IdP; it is protected by the signed assertion and InResponseTo instead.
+  app.use((req, res, next) => (req.path === '/saml/acs' ? next() : csrfSynchronisedProtection(req, res, next)));
 
   const loginService = createLoginService({ db, clock: deps.clock, roleBase: config.saml.roleBase, kombitCvr: config.kombitCvr });
   app.use(

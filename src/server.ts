@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'lukker ned');
     server.close(() => {
-      deps.db.destroy().finally(() => process.exit(0));
+      void deps.db.destroy().finally(() => process.exit(0));
     });
     setTimeout(() => process.exit(1), 10_000).unref();
   };

@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { ROLE_LABELS } from '../auth/roles.js';
 import { AppError, NotFound, Unauthenticated } from '../shared/errors.js';
 
 export const notFoundHandler: RequestHandler = (_req, _res, next) => next(new NotFound());
@@ -31,6 +32,9 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   else if (status === 422) title = 'Der er fejl i det indsendte';
   else if (status < 500) title = 'Forespørgslen kunne ikke gennemføres';
   if (status >= 500) req.log?.error({ err }, 'unhandled error');
+  res.locals.user ??= req.session?.user ?? null;
+  res.locals.roleLabels ??= ROLE_LABELS;
+  res.locals.currentPath ??= req.path;
   res.status(status);
   res.render('errors/error', { title, message, status, requestId: req.id, fields: err instanceof AppError && 'fields' in err ? (err as { fields: Record<string, string> }).fields : {} });
 };

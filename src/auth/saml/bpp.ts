@@ -16,11 +16,16 @@ export function parseBpp(value: string): PrivilegeGroup[] {
   const xml = trimmed.startsWith('<') ? trimmed : Buffer.from(trimmed, 'base64').toString('utf8');
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw new BppError('BPP indeholder en DTD eller entitet');
   const errors: string[] = [];
-  const doc = new DOMParser({
-    onError: (level, msg) => {
-      if (level !== 'warning') errors.push(msg);
-    },
-  }).parseFromString(xml, 'text/xml');
+  let doc;
+  try {
+    doc = new DOMParser({
+      onError: (level, msg) => {
+        if (level !== 'warning') errors.push(msg);
+      },
+    }).parseFromString(xml, 'text/xml');
+  } catch {
+    throw new BppError('BPP er ikke gyldig XML');
+  }
   if (errors.length || !doc.documentElement) throw new BppError('BPP er ikke gyldig XML');
   const root = doc.documentElement;
   if (root.localName !== 'PrivilegeList' || !BPP_NAMESPACES.includes(root.namespaceURI ?? '')) {

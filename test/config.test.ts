@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('configuration', () => {
+  it('when nothing is set, then development defaults apply: port 3000, SQLite under var/, development IdP on', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(3000);
+    expect(c.publicUrl).toBe('http://localhost:3000');
+    expect(c.database.client).toBe('sqlite3');
+    expect(c.saml.devIdpEnabled).toBe(true);
+    expect(c.kombitCvr).toBe('19435075');
+    expect(c.kThreshold).toBe(5);
+  });
+
+  it('when variables are bad, then every one is named in one error', () => {
+    try {
+      loadConfig({ PORT: 'abc', DATABASE_URL: 'mysql://x', K_THRESHOLD: '2' });
+      expect.fail('should throw');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const msg = (err as Error).message;
+      expect(msg).toContain('PORT');
+      expect(msg).toContain('DATABASE_URL');
+      expect(msg).toContain('K_THRESHOLD');
+    }
+  });
+
+  it('when NODE_ENV=production lacks secrets, keys and IdP metadata, then it refuses and names each', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/SESSION_SECRET[\s\S]*SAML_SP_KEY[\s\S]*SAML_SP_CERT[\s\S]*SAML_IDP_METADATA/);
+  });
+
+  it('when production is fully configured, then the development IdP is off and encrypted assertions are required', () => {
+    const c = loadConfig({
+      NODE_ENV: 'production',
+      SESSION_SECRET: 'x'.repeat(40),
+      SAML_SP_KEY: '/k.pem',
+      SAML_SP_CERT: '/c.pem',
+      SAML_IDP_METADATA: '/idp.xml',
+      PUBLIC_URL: 'https://parat.example.dk',
+      DATABASE_URL: 'postgres://u:p@db/parat',
+    });
+    expect(c.saml.devIdpEnabled).toBe(false);
+    expect(c.saml.requireEncryptedAssertions).toBe(true);
+    expect(c.secureCookies).toBe(true);
+    expect(c.database).toEqual({ client: 'pg', url: 'postgres://u:p@db/parat' });
+  });
+
+  it('when SAML_IDP_METADATA is set in development, then the development IdP is off', () => {
+    expect(loadConfig({ SAML_IDP_METADATA: '/idp.xml' }).saml.devIdpEnabled).toBe(false);
+  });
+});
