@@ -1,9 +1,15 @@
 import type { Knex } from 'knex';
 import * as m001 from './20261127100000_create_foundation.js';
+import * as m002 from './20261127110000_create_surveys.js';
+import * as m003 from './20261127120000_create_elearning.js';
 
 type Migration = { up: (knex: Knex) => Promise<void>; down: (knex: Knex) => Promise<void> };
 
-const migrations: Array<[string, Migration]> = [['20261127100000_create_foundation', m001]];
+const migrations: Array<[string, Migration]> = [
+  ['20261127100000_create_foundation', m001],
+  ['20261127110000_create_surveys', m002],
+  ['20261127120000_create_elearning', m003],
+];
 
 /** Static list of migrations, so they load the same under tsx, vitest and compiled JS. */
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -19,6 +19,12 @@ import type { SpSettings } from './auth/saml/sp.js';
 import type { IdpSettings } from './auth/saml/idp-metadata.js';
 import type { KeyPair } from './auth/saml/keys.js';
 import { pageRoutes } from './web/pages.routes.js';
+import { linkRoutes } from './links/links.routes.js';
+import { createLinkService } from './links/links.service.js';
+import { elearningRoutes } from './elearning/elearning.routes.js';
+import { surveysRoutes } from './surveys/surveys.routes.js';
+import { createSurveyServices } from './surveys/surveys.services.js';
+import type { Instrument } from './surveys/instrument.js';
 import { errorHandler, notFoundHandler } from './web/errors.js';
 
 export type AppDeps = {
@@ -27,6 +33,7 @@ export type AppDeps = {
   logger: Logger;
   clock: Clock;
   sessionSecret: string;
+  instruments: Map<number, Instrument>;
   saml: { sp: SpSettings; idp: IdpSettings; devIdp: { entityId: string; keys: KeyPair } | null };
 };
 
@@ -102,7 +109,11 @@ export function createApp(deps: AppDeps): express.Express {
   );
 
   const { csrfSynchronisedProtection, generateToken } = csrfSync({
-    getTokenFromRequest: (req) => (req.body?._csrf as string | undefined) ?? (req.headers['x-csrf-token'] as string | undefined),
+    // Multipart bodies are parsed after this check, so an upload form carries its token in the query.
+    getTokenFromRequest: (req) =>
+      (req.body?._csrf as string | undefined) ??
+      (req.headers['x-csrf-token'] as string | undefined) ??
+      (req.is('multipart/form-data') && typeof req.query._csrf === 'string' ? req.query._csrf : undefined),
   });
   app.use((req, res, next) => {
     res.locals.user = req.session.user ?? null;
@@ -142,7 +153,21 @@ export function createApp(deps: AppDeps): express.Express {
       }),
     );
   }
+  const links = createLinkService({ db, clock: deps.clock, publicUrl: config.publicUrl });
+  const surveys = createSurveyServices(deps);
+  app.use(linkRoutes({ links }));
+  app.use(
+    surveysRoutes({
+      db,
+      clock: deps.clock,
+      instruments: deps.instruments,
+      links,
+      linkValidDays: 14,
+      ...surveys,
+    }),
+  );
   app.use(pageRoutes({ db }));
+  app.use(elearningRoutes(deps));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

@@ -35,6 +35,7 @@ const schema = z.object({
   K_THRESHOLD: z.coerce.number().int().min(3, 'må aldrig være under 3').default(5),
   SURVEY_WINDOW_DAYS: z.coerce.number().int().min(1).max(120).default(21),
   SCHEDULER_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
+  TEST_PASS_PERCENT: z.coerce.number().int().min(1).max(100).default(80),
 });
 
 export type Config = {
@@ -60,6 +61,8 @@ export type Config = {
   kThreshold: number;
   surveyWindowDays: number;
   schedulerIntervalSeconds: number;
+  /** Final test: share of correct answers (in %) needed to pass. */
+  testPassPercent: number;
 };
 
 /** Parses the environment into a typed config, or throws ConfigError naming every bad variable. */
@@ -106,5 +109,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     kThreshold: e.K_THRESHOLD,
     surveyWindowDays: e.SURVEY_WINDOW_DAYS,
     schedulerIntervalSeconds: e.SCHEDULER_INTERVAL_SECONDS,
+    testPassPercent: e.TEST_PASS_PERCENT,
   };
 }

@@ -9,6 +9,7 @@ import { loadOrCreateKeyPair } from './auth/saml/keys.js';
 import { readIdpMetadataFile } from './auth/saml/idp-metadata.js';
 import { certBody } from './auth/saml/keys.js';
 import type { AppDeps } from './app.js';
+import { loadInstruments } from './surveys/instrument.js';
 
 /** Development session secret, kept under var/ so sessions survive a restart; production must set one. */
 function devSessionSecret(varDir: string): string {
@@ -43,7 +44,9 @@ export async function buildDeps(config: Config, logger: Logger, opts: { db?: Db;
     devIdp = { entityId, keys };
     idp = { entityId, ssoUrl: `${config.publicUrl}/dev-idp/sso`, sloUrl: null, signingCerts: [certBody(keys.cert)] };
   }
+  const instruments = loadInstruments();
   return {
+    instruments,
     config,
     db,
     logger,

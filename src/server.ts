@@ -2,6 +2,8 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './shared/logger.js';
 import { buildDeps } from './container.js';
 import { createApp } from './app.js';
+import { createSurveyServices } from './surveys/surveys.services.js';
+import { startScheduler } from './surveys/scheduler.js';
 
 async function main(): Promise<void> {
   let config: Config;
@@ -21,11 +23,13 @@ async function main(): Promise<void> {
     await seedDemoData(deps);
   }
   const app = createApp(deps);
+  const stopScheduler = startScheduler(createSurveyServices(deps).rounds, logger, config.schedulerIntervalSeconds);
   const server = app.listen(config.port, () => {
     logger.info({ port: config.port, url: config.publicUrl, database: config.database.client }, 'Parat kører');
   });
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'lukker ned');
+    stopScheduler();
     server.close(() => {
       void deps.db.destroy().finally(() => process.exit(0));
     });

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { Db } from '../db/knex.js';
 import { startPageFor } from '../auth/roles.js';
 import { safeReturnPath } from '../auth/auth.routes.js';
-import { currentUser, handle, requireRole } from './http.js';
+import { handle, requireRole } from './http.js';
 import { municipalitiesRepository } from '../municipalities/municipalities.repository.js';
 
 /** The start pages and static pages. */
@@ -16,20 +16,6 @@ export function pageRoutes({ db }: { db: Db }): Router {
   });
 
   router.get('/tilgaengelighed', (_req, res) => res.render('pages/accessibility', { title: 'Tilgængelighedserklæring' }));
-
-  router.get('/mine-opgaver', requireRole(), (req, res) => {
-    res.render('pages/my-tasks', { title: 'Mine opgaver', user: currentUser(req) });
-  });
-
-  router.get(
-    '/kommune',
-    requireRole('projektleder', 'leder-ydelsescenter'),
-    handle(async (req, res) => {
-      const user = currentUser(req);
-      const municipality = user.municipalityCode ? await municipalitiesRepository.byCode(db, user.municipalityCode) : undefined;
-      res.render('pages/municipality', { title: municipality ? `${municipality.name} Kommune` : 'Kommune', municipality });
-    }),
-  );
 
   router.get(
     '/national',

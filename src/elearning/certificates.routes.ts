@@ -1,0 +1,46 @@
+import { Router } from 'express';
+import rateLimit from 'express-rate-limit';
+import type { Db } from '../db/knex.js';
+import { TooManyRequests } from '../shared/errors.js';
+import { handle, param } from '../web/http.js';
+import { certificatesRepository, formatCode, normalizeCode } from './certificates.js';
+import { danishDate } from './elearning.presenter.js';
+
+/** Lookups per IP and window: plenty for people, useless for guessing ~49-bit codes. */
+export const VERIFY_LIMIT = { windowMs: 10 * 60_000, limit: 30 };
+
+/** The public certificate check: name, municipality and date, nothing more. */
+export function certificateRoutes({ db }: { db: Db }): Router {
+  const router = Router();
+  const limiter = rateLimit({
+    ...VERIFY_LIMIT,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    handler: (_req, _res, next) => next(new TooManyRequests('For mange opslag på kort tid. Vent et par minutter, og prøv igen.')),
+  });
+
+  router.get('/certifikat/verificer', (req, res) => {
+    const raw = typeof req.query.kode === 'string' ? normalizeCode(req.query.kode) : '';
+    if (raw) return res.redirect(303, `/certifikat/verificer/${encodeURIComponent(raw)}`);
+    res.render('elearning/verify', { title: 'Kontrollér et kursusbevis', code: '', result: null, notFound: false });
+  });
+
+  router.get(
+    '/certifikat/verificer/:code',
+    limiter,
+    handle(async (req, res) => {
+      const code = normalizeCode(param(req, 'code')).slice(0, 20);
+      const found = await certificatesRepository.verify(db, code);
+      if (!found) {
+        return res.status(404).render('elearning/verify', { title: 'Kontrollér et kursusbevis', code: formatCode(code), result: null, notFound: true });
+      }
+      res.render('elearning/verify', {
+        title: 'Kontrollér et kursusbevis',
+        code: formatCode(code),
+        result: { name: found.name, municipalityName: found.municipalityName, passedOn: danishDate(found.passedOn) },
+        notFound: false,
+      });
+    }),
+  );
+  return router;
+}

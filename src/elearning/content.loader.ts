@@ -1,0 +1,220 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Marked } from 'marked';
+import type { ZodType } from 'zod';
+import { projectRoot } from '../shared/paths.js';
+import {
+  evaluationsSchema,
+  exerciseSchema,
+  huskeseddelFrontMatterSchema,
+  moduleFrontMatterSchema,
+  objectivesSchema,
+  questionsSchema,
+  type EvaluationForm,
+  type EvaluationKind,
+  type Exercise,
+  type HuskeseddelFrontMatter,
+  type ModuleFrontMatter,
+  type Objective,
+  type Question,
+} from './content.schemas.js';
+
+export type Module = ModuleFrontMatter & { html: string };
+export type Huskeseddel = HuskeseddelFrontMatter & { html: string };
+
+export type ElearningContent = {
+  objectives: Objective[];
+  modules: Module[];
+  exercises: Exercise[];
+  huskesedler: Huskeseddel[];
+  questions: Question[];
+  evaluations: Record<EvaluationKind, EvaluationForm>;
+  objective(id: string): Objective | undefined;
+  module(slug: string): Module | undefined;
+  exercise(id: string): Exercise | undefined;
+  huskeseddel(slug: string): Huskeseddel | undefined;
+  question(id: string): Question | undefined;
+};
+
+/** Thrown at start-up when content is invalid; each problem names the file and the field. */
+export class ContentError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Ugyldigt e-læringsindhold:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const escapeHtml = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+
+// Raw HTML in content is shown as text, never passed through: content files must not carry markup or script.
+const markdown = new Marked({ gfm: true, renderer: { html: ({ text }) => escapeHtml(text) } });
+
+/** Renders trusted-but-escaped Markdown to HTML. */
+export function renderMarkdown(source: string): string {
+  return markdown.parse(source, { async: false });
+}
+
+/** `[12].options` from a zod issue path. */
+export function formatPath(p: ReadonlyArray<PropertyKey>): string {
+  return p
+    .map((seg, i) => (typeof seg === 'number' ? `[${seg}]` : i === 0 ? String(seg) : `.${String(seg)}`))
+    .join('');
+}
+
+function displayName(file: string): string {
+  const rel = path.relative(projectRoot, file);
+  return rel.startsWith('..') || path.isAbsolute(rel) ? file : rel.split(path.sep).join('/');
+}
+
+type Problems = string[];
+
+function readText(file: string, problems: Problems): string | null {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    problems.push(`${displayName(file)}: filen kan ikke læses`);
+    return null;
+  }
+}
+
+function validate<T>(schema: ZodType<T>, value: unknown, where: string, problems: Problems): T | null {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) {
+    const field = formatPath(issue.path);
+    problems.push(`${where}${field ? `: ${field}` : ''}: ${issue.message}`);
+  }
+  return null;
+}
+
+function readJson<T>(file: string, schema: ZodType<T>, problems: Problems): T | null {
+  const raw = readText(file, problems);
+  if (raw === null) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (err) {
+    problems.push(`${displayName(file)}: ugyldig JSON: ${(err as Error).message}`);
+    return null;
+  }
+  return validate(schema, value, displayName(file), problems);
+}
+
+/** Markdown with JSON front matter between two `---` lines. */
+function readMarkdown<T>(file: string, schema: ZodType<T>, problems: Problems): (T & { html: string }) | null {
+  const raw = readText(file, problems);
+  if (raw === null) return null;
+  const m = raw.replace(/^\uFEFF/, '').match(/^---\r?\n([\s\S]*?)\r?\n---\r?\n?([\s\S]*)$/);
+  if (!m) {
+    problems.push(`${displayName(file)}: mangler front matter mellem to linjer med ---`);
+    return null;
+  }
+  let meta: unknown;
+  try {
+    meta = JSON.parse(m[1]!);
+  } catch (err) {
+    problems.push(`${displayName(file)}: front matter: ugyldig JSON: ${(err as Error).message}`);
+    return null;
+  }
+  const data = validate(schema, meta, `${displayName(file)}: front matter`, problems);
+  if (!data) return null;
+  if (!m[2]!.trim()) {
+    problems.push(`${displayName(file)}: teksten efter front matter er tom`);
+    return null;
+  }
+  return { ...data, html: renderMarkdown(m[2]!) };
+}
+
+function listFiles(dir: string, ext: string, problems: Problems): string[] {
+  if (!fs.existsSync(dir)) {
+    problems.push(`${displayName(dir)}: mappen findes ikke`);
+    return [];
+  }
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(ext))
+    .sort()
+    .map((f) => path.join(dir, f));
+}
+
+/** Loads and validates content/elearning (or another directory in tests); throws ContentError listing every problem. */
+export function loadElearningContent(dir: string): ElearningContent {
+  const problems: Problems = [];
+  const objectivesFile = path.join(dir, 'objectives.json');
+  const questionsFile = path.join(dir, 'questions.json');
+  const objectives = readJson(objectivesFile, objectivesSchema, problems) ?? [];
+  const questions = readJson(questionsFile, questionsSchema, problems) ?? [];
+  const evaluations = readJson(path.join(dir, 'evaluations.json'), evaluationsSchema, problems);
+
+  const modules: Array<Module & { file: string }> = [];
+  for (const file of listFiles(path.join(dir, 'modules'), '.md', problems)) {
+    const m = readMarkdown(file, moduleFrontMatterSchema, problems);
+    if (m) modules.push({ ...m, file });
+  }
+  const huskesedler: Array<Huskeseddel & { file: string }> = [];
+  for (const file of listFiles(path.join(dir, 'huskesedler'), '.md', problems)) {
+    const h = readMarkdown(file, huskeseddelFrontMatterSchema, problems);
+    if (h) huskesedler.push({ ...h, file });
+  }
+  const exercises: Array<Exercise & { file: string }> = [];
+  for (const file of listFiles(path.join(dir, 'exercises'), '.json', problems)) {
+    const e = readJson(file, exerciseSchema, problems);
+    if (e) exercises.push({ ...e, file });
+  }
+
+  // Cross-references: every objective, module and file name must agree.
+  const objectiveIds = new Set(objectives.map((o) => o.id));
+  const moduleSlugs = new Set(modules.map((m) => m.slug));
+  const checkObjectives = (file: string, field: string, ids: string[]) =>
+    ids.forEach((oid, i) => {
+      if (!objectiveIds.has(oid)) problems.push(`${displayName(file)}: ${field}[${i}]: ukendt læringsmål "${oid}"`);
+    });
+  const dupes = (items: string[]) => items.filter((x, i) => items.indexOf(x) !== i);
+  for (const d of dupes(objectives.map((o) => o.id))) problems.push(`${displayName(objectivesFile)}: læringsmål "${d}" findes flere gange`);
+  objectives.forEach((o, i) => {
+    if (modules.length && !moduleSlugs.has(o.module)) problems.push(`${displayName(objectivesFile)}: [${i}].module: ukendt modul "${o.module}"`);
+  });
+  for (const m of modules) {
+    if (path.basename(m.file, '.md') !== m.slug) problems.push(`${displayName(m.file)}: front matter: slug: skal svare til filnavnet`);
+    checkObjectives(m.file, 'front matter: objectives', m.objectives);
+  }
+  for (const h of huskesedler) {
+    if (path.basename(h.file, '.md') !== h.slug) problems.push(`${displayName(h.file)}: front matter: slug: skal svare til filnavnet`);
+    checkObjectives(h.file, 'front matter: objectives', h.objectives);
+  }
+  for (const e of exercises) {
+    if (path.basename(e.file, '.json') !== e.id) problems.push(`${displayName(e.file)}: id: skal svare til filnavnet`);
+    if (!moduleSlugs.has(e.module)) problems.push(`${displayName(e.file)}: module: ukendt modul "${e.module}"`);
+    checkObjectives(e.file, 'objectives', e.objectives);
+  }
+  for (const d of dupes(questions.map((q) => q.id))) problems.push(`${displayName(questionsFile)}: spørgsmål "${d}" findes flere gange`);
+  questions.forEach((q, i) => {
+    const o = objectives.find((x) => x.id === q.objective);
+    if (!o) problems.push(`${displayName(questionsFile)}: [${i}].objective: ukendt læringsmål "${q.objective}"`);
+    else if (o.superuserOnly) problems.push(`${displayName(questionsFile)}: [${i}].objective: "${q.objective}" er kun for superbrugere og indgår ikke i testen`);
+  });
+  if (objectives.length && questions.length) {
+    for (const o of objectives.filter((x) => !x.superuserOnly)) {
+      if (!questions.some((q) => q.objective === o.id)) problems.push(`${displayName(questionsFile)}: ingen spørgsmål til læringsmål ${o.id}`);
+    }
+  }
+  if (problems.length || !evaluations) throw new ContentError(problems);
+
+  const strip = <T extends { file: string }>({ file: _file, ...rest }: T): Omit<T, 'file'> => rest;
+  const sortedModules = modules.map(strip).sort((a, b) => a.order - b.order);
+  const sortedHuskesedler = huskesedler.map(strip).sort((a, b) => a.title.localeCompare(b.title, 'da'));
+  const plainExercises = exercises.map(strip) as Exercise[];
+  return {
+    objectives,
+    modules: sortedModules,
+    exercises: plainExercises,
+    huskesedler: sortedHuskesedler,
+    questions,
+    evaluations,
+    objective: (oid) => objectives.find((o) => o.id === oid),
+    module: (slug) => sortedModules.find((m) => m.slug === slug),
+    exercise: (eid) => plainExercises.find((e) => e.id === eid),
+    huskeseddel: (slug) => sortedHuskesedler.find((h) => h.slug === slug),
+    question: (qid) => questions.find((q) => q.id === qid),
+  };
+}

@@ -1,0 +1,49 @@
+import type { Huskeseddel } from './content.loader.js';
+import type { ModuleProgress } from './elearning.service.js';
+import { MODULE_STATUS_LABELS } from './elearning.service.js';
+
+const dateFormat = new Intl.DateTimeFormat('da-DK', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+const dateTimeFormat = new Intl.DateTimeFormat('da-DK', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Europe/Copenhagen' });
+
+/** "27. november 2026" from YYYY-MM-DD. */
+export function danishDate(isoDay: string): string {
+  const d = new Date(`${isoDay}T00:00:00Z`);
+  return Number.isNaN(d.getTime()) ? isoDay : dateFormat.format(d);
+}
+
+export function danishDateTime(d: Date): string {
+  return dateTimeFormat.format(d);
+}
+
+/** One decimal with a Danish comma. */
+export function oneDecimal(n: number): string {
+  return n.toFixed(1).replace('.', ',');
+}
+
+/** The overview's module rows and what is left. */
+export function presentProgress(progress: ModuleProgress[]) {
+  const rows = progress.map((p) => ({
+    slug: p.module.slug,
+    title: p.module.title,
+    summary: p.module.summary,
+    minutes: p.module.minutes,
+    superuser: p.module.audience === 'superuser',
+    status: p.status,
+    statusLabel: MODULE_STATUS_LABELS[p.status],
+    timesCompleted: p.timesCompleted,
+    repeated: p.repeated,
+  }));
+  return { rows, left: rows.filter((r) => r.status !== 'gennemfoert'), completed: rows.filter((r) => r.status === 'gennemfoert').length };
+}
+
+/** Splits a job aid's HTML after its title, so the shortcut table can sit between title and steps. */
+export function splitAfterTitle(h: Huskeseddel): { title: string; body: string } {
+  const i = h.html.indexOf('</h1>');
+  if (i < 0) return { title: `<h1>${h.title.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}</h1>`, body: h.html };
+  return { title: h.html.slice(0, i + 5), body: h.html.slice(i + 5) };
+}
+
+/** Shortcut "Alt+O" as separate keys for <kbd>. */
+export function keysOf(shortcut: string): string[] {
+  return shortcut.split('+').map((k) => k.trim());
+}

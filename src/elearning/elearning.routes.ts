@@ -1,0 +1,164 @@
+import path from 'node:path';
+import { Router } from 'express';
+import { z } from 'zod';
+import type { AppDeps } from '../app.js';
+import { contentDir } from '../shared/paths.js';
+import { NotFound, ValidationError } from '../shared/errors.js';
+import { handle, param, parseInput } from '../web/http.js';
+import { loadElearningContent, type ElearningContent } from './content.loader.js';
+import { answerStep, createElearningService } from './elearning.service.js';
+import { keysOf, presentProgress, splitAfterTitle } from './elearning.presenter.js';
+import { learnerOf, requireLearner } from './learner.gate.js';
+import { createQuizService } from './quiz.service.js';
+import { secureRng } from './quiz.draw.js';
+import { createEvaluationsService } from './evaluations.service.js';
+import { certificatesRepository } from './certificates.js';
+import { quizRoutes } from './quiz.routes.js';
+import { certificateRoutes } from './certificates.routes.js';
+import { evaluationRoutes } from './evaluations.routes.js';
+import { LEARNER_GROUP_LABELS } from './learners.js';
+
+/** Where the content lives by default. */
+export const ELEARNING_CONTENT_DIR = path.join(contentDir, 'elearning');
+
+const stepSchema = z.object({ valg: z.string({ error: 'Vælg en handling.' }).regex(/^[A-Za-z0-9_-]{1,20}$/, 'Vælg en handling.') });
+
+/** E-learning, final test, certificates and course evaluations; content is loaded and validated here, at start-up. */
+export function elearningRoutes(deps: AppDeps, content: ElearningContent = loadElearningContent(ELEARNING_CONTENT_DIR)): Router {
+  const { db, clock, config } = deps;
+  const elearning = createElearningService({ db, clock, content });
+  const quiz = createQuizService({ db, clock, content, passPercent: config.testPassPercent, rng: secureRng });
+  const evaluations = createEvaluationsService({ db, clock, content, kThreshold: config.kThreshold });
+  const learner = requireLearner(db, clock, ['test']);
+
+  const router = Router();
+  router.use(quizRoutes({ quiz, content, learner, publicUrl: config.publicUrl, db }));
+  router.use(certificateRoutes({ db }));
+  router.use(evaluationRoutes({ db, evaluations, content, publicUrl: config.publicUrl }));
+
+  router.get(
+    '/e-laering',
+    learner,
+    handle(async (_req, res) => {
+      const me = learnerOf(res);
+      const progress = presentProgress(await elearning.progress(me));
+      const history = await quiz.history(me);
+      const unfinished = await quiz.unfinished(me);
+      const certificate = await certificatesRepository.forLearner(db, me.id);
+      const evaluated = await evaluations.hasEvaluated(me, 'elearning', null);
+      const objectives = content.objectives.filter((o) => !o.superuserOnly || me.superuser);
+      res.render('elearning/overview', {
+        title: 'E-læring',
+        learner: me,
+        groupLabel: LEARNER_GROUP_LABELS[me.group],
+        progress,
+        history,
+        unfinished,
+        certificate,
+        evaluated,
+        objectives,
+        moduleTitle: (slug: string) => content.module(slug)?.title ?? slug,
+        passPercent: quiz.passPercent,
+      });
+    }),
+  );
+
+  router.get(
+    '/e-laering/moduler/:slug',
+    learner,
+    handle(async (req, res) => {
+      const me = learnerOf(res);
+      const module = elearning.moduleFor(me, param(req, 'slug'));
+      await elearning.markStarted(me, module.slug);
+      const status = (await elearning.progress(me)).find((p) => p.module.slug === module.slug)!;
+      const done = await elearning.exercisesDone(me);
+      const flash = req.session.flash;
+      delete req.session.flash;
+      res.render('elearning/module', {
+        title: module.title,
+        module,
+        status,
+        flash,
+        objectives: module.objectives.map((id) => content.objective(id)!).filter(Boolean),
+        exercises: content.exercises.filter((e) => e.module === module.slug).map((e) => ({ id: e.id, title: e.title, times: done.get(e.id) ?? 0 })),
+        huskesedler: module.slug === 'vaerktoejskasse' ? content.huskesedler : [],
+      });
+    }),
+  );
+
+  router.post(
+    '/e-laering/moduler/:slug/gennemfoert',
+    learner,
+    handle(async (req, res) => {
+      const me = learnerOf(res);
+      const module = elearning.moduleFor(me, param(req, 'slug'));
+      await elearning.markCompleted(me, module.slug);
+      req.session.flash = `Modulet "${module.title}" er markeret som gennemført.`;
+      res.redirect(303, `/e-laering/moduler/${module.slug}`);
+    }),
+  );
+
+  router.get(
+    '/e-laering/huskesedler/:slug',
+    learner,
+    handle(async (req, res) => {
+      const h = content.huskeseddel(param(req, 'slug'));
+      if (!h) throw new NotFound('Huskesedlen findes ikke.');
+      await elearning.markStarted(learnerOf(res), 'vaerktoejskasse');
+      res.render('elearning/huskeseddel', { title: h.title, h, parts: splitAfterTitle(h), keysOf });
+    }),
+  );
+
+  router.get(
+    '/e-laering/oevelser/:id',
+    learner,
+    handle(async (req, res) => {
+      const me = learnerOf(res);
+      const exercise = elearning.exerciseFor(me, param(req, 'id'));
+      await elearning.markStarted(me, exercise.module);
+      res.render('elearning/exercise', { title: exercise.title, exercise, objectives: exercise.objectives.map((id) => content.objective(id)!).filter(Boolean) });
+    }),
+  );
+
+  const stepOf = (raw: string, count: number): number => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1 || n > count) throw new NotFound('Trinnet findes ikke.');
+    return n;
+  };
+
+  router.get(
+    '/e-laering/oevelser/:id/trin/:n',
+    learner,
+    handle(async (req, res) => {
+      const exercise = elearning.exerciseFor(learnerOf(res), param(req, 'id'));
+      const n = stepOf(param(req, 'n'), exercise.steps.length);
+      res.render('elearning/exercise-step', { title: `${exercise.title} – trin ${n}`, exercise, n, step: exercise.steps[n - 1]!, outcome: null, chosen: null, keysOf });
+    }),
+  );
+
+  router.post(
+    '/e-laering/oevelser/:id/trin/:n',
+    learner,
+    handle(async (req, res) => {
+      const me = learnerOf(res);
+      const exercise = elearning.exerciseFor(me, param(req, 'id'));
+      const n = stepOf(param(req, 'n'), exercise.steps.length);
+      const step = exercise.steps[n - 1]!;
+      const title = `${exercise.title} – trin ${n}`;
+      let choice: string;
+      try {
+        choice = parseInput(stepSchema, req.body, 'Vælg en handling, før du går videre.').valg;
+        if (!step.options.some((o) => o.id === choice)) throw new ValidationError('Vælg en handling, før du går videre.', { valg: 'Vælg en handling.' });
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        return res.status(422).render('elearning/exercise-step', { title, exercise, n, step, outcome: null, chosen: null, error: 'Vælg en af handlingerne, før du trykker Udfør.', keysOf });
+      }
+      const outcome = answerStep(exercise, n - 1, choice);
+      const last = n === exercise.steps.length;
+      if (outcome.correct && last) await elearning.recordExerciseDone(me, exercise.id);
+      res.render('elearning/exercise-step', { title, exercise, n, step, outcome, chosen: choice, last, keysOf });
+    }),
+  );
+
+  return router;
+}

@@ -1,0 +1,37 @@
+import type { Request, RequestHandler, Response } from 'express';
+import type { Db } from '../db/knex.js';
+import type { Clock } from '../shared/clock.js';
+import { Forbidden, Unauthenticated } from '../shared/errors.js';
+import type { LinkPurpose } from '../links/links.service.js';
+import { handle } from '../web/http.js';
+import { ensureLearner, identifyLearner, type Learner, type LearnerIdentity } from './learners.js';
+
+/** The authorisation rule for learner pages, in one place: who may be a learner, and by which link purposes. */
+async function identify(db: Db, req: Request, purposes: readonly LinkPurpose[]): Promise<LearnerIdentity> {
+  const identity = await identifyLearner(db, req.session, purposes);
+  if (identity) return identity;
+  if (req.session.link) {
+    throw new Forbidden('Dit personlige link giver ikke adgang til denne side. Brug det link, du har fået til netop denne opgave, eller log ind.');
+  }
+  if (!req.session.user) throw new Unauthenticated();
+  throw new Forbidden('E-læringen og den afsluttende test er for sagsbehandlere, superbrugere og informationssøgende medarbejdere.');
+}
+
+/** Requires a learner (SAML user with a learner role or participant row, or a personal link of a given purpose). */
+export function requireLearner(db: Db, clock: Clock, purposes: readonly LinkPurpose[] = ['test']): RequestHandler {
+  return handle(async (req, res, next) => {
+    res.locals.learner = await ensureLearner(db, clock, await identify(db, req, purposes));
+    next();
+  });
+}
+
+/** Requires a person who may evaluate; no learner row is written, so evaluating leaves no trace there. */
+export function requirePerson(db: Db, purposes: readonly LinkPurpose[]): RequestHandler {
+  return handle(async (req, res, next) => {
+    res.locals.person = await identify(db, req, purposes);
+    next();
+  });
+}
+
+export const learnerOf = (res: Response): Learner => res.locals.learner as Learner;
+export const personOf = (res: Response): LearnerIdentity => res.locals.person as LearnerIdentity;

@@ -1,0 +1,42 @@
+import type { DbOrTrx } from '../db/knex.js';
+
+export type ProgressRow = { moduleSlug: string; startedAt: Date; completedAt: Date | null; timesCompleted: number };
+
+/** SQL for module progress and exercise results; callers own the transaction. */
+export const progressRepository = {
+  async forLearner(db: DbOrTrx, learnerId: number): Promise<ProgressRow[]> {
+    const rows = await db('elearning_progress').where({ learner_id: learnerId });
+    return rows.map((r) => ({
+      moduleSlug: r.module_slug,
+      startedAt: new Date(r.started_at),
+      completedAt: r.completed_at === null ? null : new Date(r.completed_at),
+      timesCompleted: Number(r.times_completed),
+    }));
+  },
+
+  async markVisited(db: DbOrTrx, learnerId: number, moduleSlug: string, at: Date): Promise<void> {
+    await db('elearning_progress')
+      .insert({ learner_id: learnerId, module_slug: moduleSlug, started_at: at, last_visited_at: at, times_completed: 0 })
+      .onConflict(['learner_id', 'module_slug'])
+      .merge({ last_visited_at: at });
+  },
+
+  /** First completion sets completed_at; every later one counts as a repetition. */
+  async markCompleted(db: DbOrTrx, learnerId: number, moduleSlug: string, at: Date): Promise<void> {
+    await progressRepository.markVisited(db, learnerId, moduleSlug, at);
+    await db('elearning_progress').where({ learner_id: learnerId, module_slug: moduleSlug }).whereNull('completed_at').update({ completed_at: at });
+    await db('elearning_progress').where({ learner_id: learnerId, module_slug: moduleSlug }).increment('times_completed', 1);
+  },
+
+  async exercisesDone(db: DbOrTrx, learnerId: number): Promise<Map<string, number>> {
+    const rows = await db('elearning_exercise_results').where({ learner_id: learnerId });
+    return new Map(rows.map((r) => [String(r.exercise_id), Number(r.times_completed)]));
+  },
+
+  async markExerciseDone(db: DbOrTrx, learnerId: number, exerciseId: string, at: Date): Promise<void> {
+    await db('elearning_exercise_results')
+      .insert({ learner_id: learnerId, exercise_id: exerciseId, completed_at: at, times_completed: 1 })
+      .onConflict(['learner_id', 'exercise_id'])
+      .merge({ completed_at: at, times_completed: db.raw('?? + 1', ['elearning_exercise_results.times_completed']) });
+  },
+};

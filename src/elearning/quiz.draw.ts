@@ -1,0 +1,64 @@
+import crypto from 'node:crypto';
+import type { Objective, Question } from './content.schemas.js';
+
+/** A source of uniform numbers in [0, 1); injectable so draws are reproducible in tests. */
+export type Rng = () => number;
+
+/** Cryptographic randomness for real attempts. */
+export const secureRng: Rng = () => crypto.randomInt(0, 2 ** 48) / 2 ** 48;
+
+/** A small seeded generator (mulberry32) for tests and property checks. */
+export function seededRng(seed: number): Rng {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Fisher–Yates on a copy. */
+export function shuffle<T>(items: readonly T[], rng: Rng): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+export type DrawnQuestion = { questionId: string; objectiveId: string; optionOrder: string[] };
+
+/** Default number of questions in one attempt. */
+export const QUESTIONS_PER_ATTEMPT = 20;
+
+/**
+ * Draws an attempt: one random question for every objective in the test (superuser-only objectives
+ * have none), the rest at random from the remaining bank, in random order with shuffled options.
+ */
+export function drawAttempt(bank: readonly Question[], objectives: readonly Objective[], rng: Rng, count = QUESTIONS_PER_ATTEMPT): DrawnQuestion[] {
+  const tested = objectives.filter((o) => !o.superuserOnly);
+  if (count < tested.length) throw new RangeError(`an attempt of ${count} questions cannot cover ${tested.length} objectives`);
+  const chosen: Question[] = [];
+  for (const o of tested) {
+    const pool = bank.filter((q) => q.objective === o.id);
+    if (!pool.length) throw new RangeError(`no question for objective ${o.id}`);
+    chosen.push(pool[Math.floor(rng() * pool.length)]!);
+  }
+  const testedIds = new Set(tested.map((o) => o.id));
+  const rest = shuffle(
+    bank.filter((q) => testedIds.has(q.objective) && !chosen.includes(q)),
+    rng,
+  );
+  chosen.push(...rest.slice(0, Math.max(0, count - chosen.length)));
+  return shuffle(chosen, rng).map((q) => ({
+    questionId: q.id,
+    objectiveId: q.objective,
+    optionOrder: shuffle(
+      q.options.map((o) => o.id),
+      rng,
+    ),
+  }));
+}

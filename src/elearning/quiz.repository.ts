@@ -1,0 +1,108 @@
+import type { DbOrTrx } from '../db/knex.js';
+import type { DrawnQuestion } from './quiz.draw.js';
+
+export type AttemptRow = {
+  id: number;
+  learnerId: number;
+  startedAt: Date;
+  submittedAt: Date | null;
+  questionCount: number;
+  correctCount: number | null;
+  passPercent: number;
+  passed: boolean | null;
+};
+
+export type AttemptItemRow = {
+  position: number;
+  questionId: string;
+  objectiveId: string;
+  optionOrder: string[];
+  selected: string[] | null;
+  correct: boolean | null;
+};
+
+const toDate = (v: unknown): Date => (v instanceof Date ? v : new Date(typeof v === 'number' ? v : String(v)));
+
+function toAttempt(r: Record<string, unknown>): AttemptRow {
+  return {
+    id: Number(r.id),
+    learnerId: Number(r.learner_id),
+    startedAt: toDate(r.started_at),
+    submittedAt: r.submitted_at === null || r.submitted_at === undefined ? null : toDate(r.submitted_at),
+    questionCount: Number(r.question_count),
+    correctCount: r.correct_count === null ? null : Number(r.correct_count),
+    passPercent: Number(r.pass_percent),
+    passed: r.passed === null ? null : Boolean(r.passed),
+  };
+}
+
+/** SQL for final-test attempts; callers own the transaction. */
+export const quizRepository = {
+  async unfinished(db: DbOrTrx, learnerId: number): Promise<AttemptRow | null> {
+    const r = await db('quiz_attempts').where({ learner_id: learnerId }).whereNull('submitted_at').orderBy('id', 'desc').first();
+    return r ? toAttempt(r) : null;
+  },
+
+  async byId(db: DbOrTrx, id: number): Promise<AttemptRow | null> {
+    const r = await db('quiz_attempts').where({ id }).first();
+    return r ? toAttempt(r) : null;
+  },
+
+  async submittedFor(db: DbOrTrx, learnerId: number): Promise<AttemptRow[]> {
+    const rows = await db('quiz_attempts').where({ learner_id: learnerId }).whereNotNull('submitted_at').orderBy('id');
+    return rows.map(toAttempt);
+  },
+
+  async create(db: DbOrTrx, a: { learnerId: number; startedAt: Date; passPercent: number; items: DrawnQuestion[] }): Promise<number> {
+    const [row] = await db('quiz_attempts')
+      .insert({ learner_id: a.learnerId, started_at: a.startedAt, question_count: a.items.length, pass_percent: a.passPercent })
+      .returning('id');
+    const id = Number(typeof row === 'object' ? row.id : row);
+    await db('quiz_attempt_items').insert(
+      a.items.map((q, i) => ({
+        attempt_id: id,
+        position: i + 1,
+        question_id: q.questionId,
+        objective_id: q.objectiveId,
+        option_order: JSON.stringify(q.optionOrder),
+        selected: null,
+        correct: null,
+      })),
+    );
+    return id;
+  },
+
+  async items(db: DbOrTrx, attemptId: number): Promise<AttemptItemRow[]> {
+    const rows = await db('quiz_attempt_items').where({ attempt_id: attemptId }).orderBy('position');
+    return rows.map((r) => ({
+      position: Number(r.position),
+      questionId: r.question_id,
+      objectiveId: r.objective_id,
+      optionOrder: JSON.parse(r.option_order) as string[],
+      selected: r.selected === null ? null : (JSON.parse(r.selected) as string[]),
+      correct: r.correct === null ? null : Boolean(r.correct),
+    }));
+  },
+
+  /** Locks an open attempt for a draft save; false when it is submitted (or not the learner's). */
+  async touchOpen(db: DbOrTrx, attemptId: number, learnerId: number): Promise<boolean> {
+    const n = await db('quiz_attempts').where({ id: attemptId, learner_id: learnerId }).whereNull('submitted_at').update({ learner_id: learnerId });
+    return n === 1;
+  },
+
+  /** The one conditional UPDATE that makes submission happen once, even for parallel requests. */
+  async claimSubmission(db: DbOrTrx, attemptId: number, learnerId: number, at: Date): Promise<boolean> {
+    const n = await db('quiz_attempts').where({ id: attemptId, learner_id: learnerId }).whereNull('submitted_at').update({ submitted_at: at });
+    return n === 1;
+  },
+
+  async saveItem(db: DbOrTrx, attemptId: number, position: number, selected: string[] | null, correct: boolean | null): Promise<void> {
+    await db('quiz_attempt_items')
+      .where({ attempt_id: attemptId, position })
+      .update({ selected: selected === null ? null : JSON.stringify(selected), correct });
+  },
+
+  async saveScore(db: DbOrTrx, attemptId: number, correctCount: number, passed: boolean): Promise<void> {
+    await db('quiz_attempts').where({ id: attemptId }).update({ correct_count: correctCount, passed });
+  },
+};

@@ -1,0 +1,41 @@
+import { Router } from 'express';
+import rateLimit from 'express-rate-limit';
+import { handle, param } from '../web/http.js';
+import { NotFound, TooManyRequests } from '../shared/errors.js';
+import type { LinkService, ResolvedLink } from './links.service.js';
+
+declare module 'express-session' {
+  interface SessionData {
+    link?: ResolvedLink;
+  }
+}
+
+/** Where a link of each purpose leads. */
+export function linkTarget(link: ResolvedLink): string {
+  if (link.purpose === 'survey') return `/undersoegelse/${link.roundId}`;
+  if (link.purpose === 'test') return '/e-laering';
+  return link.courseSessionId ? `/evaluering/kursus/${link.courseSessionId}` : '/evaluering/e-laering';
+}
+
+/** GET /l/:token — opens a personal link: the session gets access to that purpose only. */
+export function linkRoutes({ links }: { links: LinkService }): Router {
+  const router = Router();
+  router.get(
+    '/l/:token',
+    rateLimit({
+      windowMs: 60_000,
+      limit: 20,
+      standardHeaders: 'draft-7',
+      legacyHeaders: false,
+      handler: (_req, _res, next) => next(new TooManyRequests()),
+    }),
+    handle(async (req, res) => {
+      const link = await links.resolve(param(req, 'token'));
+      if (!link) throw new NotFound('Linket er ugyldigt, udløbet eller tilbagekaldt. Kontakt din KSD-projektleder for et nyt.');
+      await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+      req.session.link = link;
+      res.redirect(303, linkTarget(link));
+    }),
+  );
+  return router;
+}

@@ -1,0 +1,112 @@
+import crypto from 'node:crypto';
+import type { Db } from '../db/knex.js';
+import { formatDanishDate, type Clock } from '../shared/clock.js';
+import { AppError, Conflict, Forbidden, NotFound, ValidationError } from '../shared/errors.js';
+import type { ParticipantAccess } from '../links/participant-access.js';
+import { roundsRepository, type Round } from './rounds.repository.js';
+import { elementsOf, type Instrument } from './instrument.js';
+import type { Answer } from './scoring.js';
+
+/** A draft answer: 1–5, or 0 for "ved ikke". */
+export type DraftValue = 0 | 1 | 2 | 3 | 4 | 5;
+export type Draft = { answers: Record<string, DraftValue>; comment?: string };
+
+export class RoundNotOpen extends AppError {
+  constructor(message: string) {
+    super('round_not_open', message, 409);
+  }
+}
+
+export const MAX_COMMENT = 2000;
+
+/** Answering a round: save and resume, then one anonymous response per participant per round. */
+export function createAnsweringService({ db, clock, instruments, currentVersion }: { db: Db; clock: Clock; instruments: Map<number, Instrument>; currentVersion: number }) {
+  async function load(access: ParticipantAccess, roundId: number): Promise<{ round: Round; instrument: Instrument }> {
+    if (access.via === 'link' && access.roundId !== roundId) throw new Forbidden('Dit personlige link gælder en anden undersøgelse.');
+    const round = await roundsRepository.byId(db, roundId);
+    if (!round) throw new NotFound('Undersøgelsen findes ikke.');
+    if (round.municipalityCode !== access.municipalityCode) throw new Forbidden('Undersøgelsen hører til en anden kommune.');
+    if (round.state === 'planned') throw new RoundNotOpen(`Undersøgelsen er ikke åbnet endnu. Den åbner ${formatDanishDate(round.opensOn)}.`);
+    if (round.state === 'closed') throw new RoundNotOpen('Undersøgelsen er lukket, så der kan ikke længere svares. Tak for din interesse.');
+    const instrument = instruments.get(round.instrumentVersion ?? currentVersion);
+    if (!instrument) throw new Error(`instrument version ${round.instrumentVersion} missing`);
+    return { round, instrument };
+  }
+
+  async function participation(roundId: number, participantId: number): Promise<{ submitted: boolean; draft: Draft }> {
+    await db('survey_participation').insert({ round_id: roundId, participant_id: participantId, submitted: false }).onConflict(['round_id', 'participant_id']).ignore();
+    const row = await db('survey_participation').where({ round_id: roundId, participant_id: participantId }).first();
+    return { submitted: Boolean(row.submitted), draft: row.draft ? (JSON.parse(row.draft) as Draft) : { answers: {} } };
+  }
+
+  return {
+    async open(access: ParticipantAccess, roundId: number) {
+      const { round, instrument } = await load(access, roundId);
+      const p = await participation(roundId, access.participantId);
+      return { round, instrument, submitted: p.submitted, draft: p.draft };
+    },
+
+    /** Saves one element's answers (and the comment on the last page) into the draft. */
+    async savePage(access: ParticipantAccess, roundId: number, page: number, body: Record<string, unknown>): Promise<void> {
+      const { instrument } = await load(access, roundId);
+      const p = await participation(roundId, access.participantId);
+      if (p.submitted) throw new Conflict('Du har allerede besvaret denne undersøgelse. Tak for dit svar.');
+      const elements = elementsOf(instrument);
+      const draft = p.draft;
+      if (page >= 1 && page <= elements.length) {
+        const fields: Record<string, string> = {};
+        for (const item of elements[page - 1]!.items) {
+          const raw = body[item.id];
+          const value = raw === 'vedikke' ? 0 : Number(raw);
+          if (typeof raw !== 'string' || !(raw === 'vedikke' || (Number.isInteger(value) && value >= 1 && value <= 5))) {
+            fields[item.id] = `Vælg et svar til "${item.text}"`;
+          } else draft.answers[item.id] = value as DraftValue;
+        }
+        if (Object.keys(fields).length) throw new ValidationError('Svar på alle udsagn. Vælg "Ved ikke", hvis du ikke kan svare.', fields);
+      } else if (page === elements.length + 1) {
+        const comment = typeof body.comment === 'string' ? body.comment.trim() : '';
+        if (comment.length > MAX_COMMENT) throw new ValidationError(`Kommentaren må højst være ${MAX_COMMENT} tegn.`, { comment: 'Kommentaren er for lang' });
+        draft.comment = comment;
+      } else throw new NotFound('Siden findes ikke.');
+      const n = await db('survey_participation')
+        .where({ round_id: roundId, participant_id: access.participantId, submitted: false })
+        .update({ draft: JSON.stringify(draft) });
+      if (!n) throw new Conflict('Du har allerede besvaret denne undersøgelse. Tak for dit svar.');
+    },
+
+    /** Submits once: the participation flag flips in the same transaction that writes the anonymous response. */
+    async submit(access: ParticipantAccess, roundId: number): Promise<void> {
+      const { round, instrument } = await load(access, roundId);
+      await db.transaction(async (trx) => {
+        const row = await trx('survey_participation').where({ round_id: roundId, participant_id: access.participantId }).first();
+        if (!row) throw new ValidationError('Du har ikke svaret på nogen udsagn endnu.');
+        if (row.submitted) throw new Conflict('Du har allerede besvaret denne undersøgelse. Tak for dit svar.');
+        const draft: Draft = row.draft ? JSON.parse(row.draft) : { answers: {} };
+        const missing = elementsOf(instrument).flatMap((e) => e.items).filter((i) => draft.answers[i.id] === undefined);
+        if (missing.length) {
+          throw new ValidationError('Der mangler svar på nogle udsagn. Gå tilbage og svar på dem (eller vælg "Ved ikke").', Object.fromEntries(missing.map((i) => [i.id, `Mangler svar: "${i.text}"`])));
+        }
+        const participant = await trx('participants').where({ id: access.participantId }).first('survey_group');
+        if (!participant) throw new NotFound('Deltageren findes ikke længere.');
+        const claimed = await trx('survey_participation')
+          .where({ round_id: roundId, participant_id: access.participantId, submitted: false })
+          .update({ submitted: true, draft: null });
+        if (!claimed) throw new Conflict('Du har allerede besvaret denne undersøgelse. Tak for dit svar.');
+        const answers: Record<string, Answer> = {};
+        for (const [id, v] of Object.entries(draft.answers)) answers[id] = v === 0 ? null : (v as Answer);
+        await trx('survey_responses').insert({
+          id: crypto.randomUUID(),
+          round_id: roundId,
+          municipality_code: round.municipalityCode,
+          round_no: round.roundNo,
+          survey_group: participant.survey_group,
+          instrument_version: instrument.version,
+          answers: JSON.stringify(answers),
+          comment: draft.comment ? draft.comment : null,
+        });
+      });
+      void clock;
+    },
+  };
+}
+export type AnsweringService = ReturnType<typeof createAnsweringService>;

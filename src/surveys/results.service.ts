@@ -1,0 +1,103 @@
+import type { Db } from '../db/knex.js';
+import { NotFound } from '../shared/errors.js';
+import { ELEMENTS, SURVEY_GROUPS, SURVEY_GROUP_LABELS, type ElementKey, type SurveyGroup } from './groups.js';
+import { itemElementMap, type Instrument } from './instrument.js';
+import { publishComments, publishRound, type Publication, type PublishedCell } from './anonymity.js';
+import { respondentScores, responseRate, trend, type Answer, type RespondentScores } from './scoring.js';
+import { roundsRepository, type Round } from './rounds.repository.js';
+import { invitedPerGroup } from './participants.service.js';
+
+export type GroupRate = { group: SurveyGroup; label: string; invited: number; answered: number; rate: number | null };
+export type RoundResults = {
+  round: Round;
+  publication: Publication;
+  rates: GroupRate[];
+  totalRate: { invited: number; answered: number; rate: number | null };
+  trend: Array<{ cell: PublishedCell; base: PublishedCell; delta: Record<ElementKey, number | null> }>;
+  comments: string[];
+};
+
+/** Respondent scores per group for one round, straight from the anonymous responses. */
+export async function respondentsOfRound(db: Db, round: Round, instruments: Map<number, Instrument>): Promise<Map<SurveyGroup, RespondentScores[]>> {
+  const rows = await db('survey_responses').where({ round_id: round.id }).select('survey_group', 'answers', 'instrument_version');
+  const byGroup = new Map<SurveyGroup, RespondentScores[]>();
+  const maps = new Map<number, ReturnType<typeof itemElementMap>>();
+  for (const row of rows) {
+    const version = Number(row.instrument_version);
+    if (!maps.has(version)) {
+      const inst = instruments.get(version);
+      if (!inst) continue;
+      maps.set(version, itemElementMap(inst));
+    }
+    const group = row.survey_group as SurveyGroup;
+    const list = byGroup.get(group) ?? [];
+    list.push(respondentScores(JSON.parse(row.answers) as Record<string, Answer>, maps.get(version)!));
+    byGroup.set(group, list);
+  }
+  return byGroup;
+}
+
+/** A round's results as the project leader sees them, through the one scoring and anonymity modules. */
+export function createResultsService({ db, instruments, k }: { db: Db; instruments: Map<number, Instrument>; k: number }) {
+  async function publicationOf(round: Round): Promise<Publication> {
+    const byGroup = await respondentsOfRound(db, round, instruments);
+    return publishRound(
+      SURVEY_GROUPS.filter((g) => byGroup.has(g)).map((g) => ({ group: g, respondents: byGroup.get(g)! })),
+      k,
+    );
+  }
+
+  return {
+    publicationOf,
+
+    async forRound(municipalityCode: number, roundId: number): Promise<RoundResults> {
+      const round = await roundsRepository.byId(db, roundId);
+      if (!round || round.municipalityCode !== municipalityCode) throw new NotFound('Runden findes ikke.');
+      const publication = await publicationOf(round);
+      const invited = await invitedPerGroup(db, municipalityCode);
+      const answeredRows = await db('survey_participation as sp')
+        .join('participants as p', 'p.id', 'sp.participant_id')
+        .where({ 'sp.round_id': roundId, 'sp.submitted': true })
+        .groupBy('p.survey_group')
+        .select('p.survey_group')
+        .count<{ survey_group: string; n: number }[]>({ n: '*' });
+      const answered = new Map(answeredRows.map((r) => [r.survey_group, Number(r.n)]));
+      const rates = SURVEY_GROUPS.map((g) => ({
+        group: g,
+        label: SURVEY_GROUP_LABELS[g],
+        invited: invited[g],
+        answered: answered.get(g) ?? 0,
+        rate: responseRate(answered.get(g) ?? 0, invited[g]),
+      }));
+      const totalInvited = rates.reduce((s, r) => s + r.invited, 0);
+      const totalAnswered = rates.reduce((s, r) => s + r.answered, 0);
+
+      const trendRows: RoundResults['trend'] = [];
+      if (round.roundNo > 1 && !publication.belowK) {
+        const first = (await roundsRepository.forMunicipality(db, municipalityCode)).find((r) => r.roundNo === 1 && r.state === 'closed');
+        if (first) {
+          const base = await publicationOf(first);
+          const baseCells = new Map([...base.cells, ...(base.total ? [base.total] : [])].map((c) => [`${c.key}:${c.groups.join(',')}`, c]));
+          for (const cell of [...publication.cells, ...(publication.total ? [publication.total] : [])]) {
+            const b = baseCells.get(`${cell.key}:${cell.groups.join(',')}`);
+            if (!b) continue;
+            const mean = (c: PublishedCell) => Object.fromEntries(ELEMENTS.map((e) => [e, c.scores[e].mean])) as Record<ElementKey, number | null>;
+            trendRows.push({ cell, base: b, delta: trend(mean(b), mean(cell)) });
+          }
+        }
+      }
+
+      const commentRows = await db('survey_responses').where({ round_id: roundId }).whereNotNull('comment').pluck('comment');
+      const comments = round.state === 'closed' ? publishComments(commentRows as string[], publication.totalRespondents) : [];
+      return {
+        round,
+        publication,
+        rates,
+        totalRate: { invited: totalInvited, answered: totalAnswered, rate: responseRate(totalAnswered, totalInvited) },
+        trend: trendRows,
+        comments,
+      };
+    },
+  };
+}
+export type ResultsService = ReturnType<typeof createResultsService>;

@@ -1,0 +1,24 @@
+import type { Logger } from '../shared/logger.js';
+import type { RoundsService } from './rounds.service.js';
+
+/** Runs the rounds tick on an interval; every instance may run it, the tick is idempotent. */
+export function startScheduler(rounds: RoundsService, logger: Logger, intervalSeconds: number): () => void {
+  if (intervalSeconds <= 0) return () => undefined;
+  let running = false;
+  const run = async () => {
+    if (running) return;
+    running = true;
+    try {
+      const events = await rounds.tick();
+      if (events.length) logger.info({ events: events.map((e) => `${e.type}:${e.roundId}`) }, 'scheduler tick');
+    } catch (err) {
+      logger.error({ err }, 'scheduler tick failed');
+    } finally {
+      running = false;
+    }
+  };
+  void run();
+  const timer = setInterval(() => void run(), intervalSeconds * 1000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
