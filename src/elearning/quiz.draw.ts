@@ -5,7 +5,7 @@ import type { Objective, Question } from './content.schemas.js';
 export type Rng = () => number;
 
 /** Cryptographic randomness for real attempts. */
-export const secureRng: Rng = () => crypto.randomInt(0, 2 ** 48) / 2 ** 48;
+export const secureRng: Rng = () => crypto.randomInt(0, 2 ** 47) / 2 ** 47;
 
 /** A small seeded generator (mulberry32) for tests and property checks. */
 export function seededRng(seed: number): Rng {
