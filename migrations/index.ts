@@ -2,6 +2,8 @@ import type { Knex } from 'knex';
 import * as m001 from './20261127100000_create_foundation.js';
 import * as m002 from './20261127110000_create_surveys.js';
 import * as m003 from './20261127120000_create_elearning.js';
+import * as m004 from './20261127130000_create_mail.js';
+import * as m005 from './20261127140000_create_reporting.js';
 
 type Migration = { up: (knex: Knex) => Promise<void>; down: (knex: Knex) => Promise<void> };
 
@@ -9,6 +11,8 @@ const migrations: Array<[string, Migration]> = [
   ['20261127100000_create_foundation', m001],
   ['20261127110000_create_surveys', m002],
   ['20261127120000_create_elearning', m003],
+  ['20261127130000_create_mail', m004],
+  ['20261127140000_create_reporting', m005],
 ];
 
 /** Static list of migrations, so they load the same under tsx, vitest and compiled JS. */

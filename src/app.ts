@@ -23,6 +23,7 @@ import { linkRoutes } from './links/links.routes.js';
 import { createLinkService } from './links/links.service.js';
 import { elearningRoutes } from './elearning/elearning.routes.js';
 import { surveysRoutes } from './surveys/surveys.routes.js';
+import { mailRoutes } from './mail/mail.routes.js';
 import { createSurveyServices } from './surveys/surveys.services.js';
 import type { Instrument } from './surveys/instrument.js';
 import { errorHandler, notFoundHandler } from './web/errors.js';
@@ -168,6 +169,7 @@ export function createApp(deps: AppDeps): express.Express {
   );
   app.use(pageRoutes({ db }));
   app.use(elearningRoutes(deps));
+  app.use(mailRoutes(deps));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

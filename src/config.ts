@@ -36,6 +36,13 @@ const schema = z.object({
   SURVEY_WINDOW_DAYS: z.coerce.number().int().min(1).max(120).default(21),
   SCHEDULER_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
   TEST_PASS_PERCENT: z.coerce.number().int().min(1).max(100).default(80),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'skal være en smtp://- eller smtps://-URL')
+    .optional(),
+  MAIL_FROM: z.string().min(3).default('Parat <noreply@parat.example.dk>'),
+  KOMBIT_EMAIL: z.email('skal være en e-mailadresse').optional(),
+  MAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
 });
 
 export type Config = {
@@ -63,6 +70,8 @@ export type Config = {
   schedulerIntervalSeconds: number;
   /** Final test: share of correct answers (in %) needed to pass. */
   testPassPercent: number;
+  /** Outbox and SMTP; no smtpUrl means mail is held in the outbox (development mailbox). */
+  mail: { smtpUrl: string | undefined; from: string; kombitEmail: string | undefined; maxAttempts: number };
 };
 
 /** Parses the environment into a typed config, or throws ConfigError naming every bad variable. */
@@ -110,5 +119,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     surveyWindowDays: e.SURVEY_WINDOW_DAYS,
     schedulerIntervalSeconds: e.SCHEDULER_INTERVAL_SECONDS,
     testPassPercent: e.TEST_PASS_PERCENT,
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, kombitEmail: e.KOMBIT_EMAIL, maxAttempts: e.MAIL_MAX_ATTEMPTS },
   };
 }

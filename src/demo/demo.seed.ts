@@ -99,7 +99,8 @@ export async function seedDemoData(deps: Pick<AppDeps, 'db' | 'clock' | 'config'
     }
   });
 
-  const { rounds } = createSurveyServices(deps);
+  // No invitations for the demo's past rounds: the demo mailbox starts empty.
+  const { rounds } = createSurveyServices(deps, null);
   await rounds.tick();
   const inst = deps.instruments.get(currentVersion(deps.instruments))!;
   const elements = elementsOf(inst);

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDb } from '../support/db.js';
+import { migrateLatest, type Db } from '../../src/db/knex.js';
+import { FixedClock } from '../../src/shared/clock.js';
+import { ensureLearner, type LearnerIdentity } from '../../src/elearning/learners.js';
+import { createQuizService } from '../../src/elearning/quiz.service.js';
+import { createElearningService } from '../../src/elearning/elearning.service.js';
+import { seededRng } from '../../src/elearning/quiz.draw.js';
+import { progressByMunicipalityAndGroup, questionStats } from '../../src/elearning/elearning.stats.js';
+import { content } from './support.js';
+
+let db: Db;
+let cleanup: () => Promise<void>;
+const clock = new FixedClock(new Date('2026-12-01T09:00:00Z'));
+
+beforeAll(async () => {
+  ({ db, cleanup } = await createTestDb());
+  await migrateLatest(db);
+});
+afterAll(async () => cleanup());
+
+const identity = (n: number, municipalityCode: number, group: LearnerIdentity['group']): LearnerIdentity => ({
+  key: `u:${1000 + n}`,
+  participantId: null,
+  userId: null,
+  municipalityCode,
+  name: `Lærende ${n}`,
+  superuser: group === 'superbrugere',
+  group,
+  classroom: group !== 'oevrige',
+  via: 'saml',
+});
+
+/** Answers the first `correct` questions right, the rest wrong. */
+async function takeTest(quiz: ReturnType<typeof createQuizService>, learner: Awaited<ReturnType<typeof ensureLearner>>, correct: number) {
+  const id = await quiz.startOrResume(learner);
+  const items = await db('quiz_attempt_items').where({ attempt_id: id }).orderBy('position');
+  const answers = new Map<number, string[]>();
+  items.forEach((item, i) => {
+    const q = content.question(item.question_id)!;
+    answers.set(item.position, i < correct ? q.options.filter((o) => o.correct).map((o) => o.id) : [q.options.find((o) => !o.correct)!.id]);
+  });
+  return quiz.submit(learner, id, answers);
+}
+
+describe('e-learning statistics', () => {
+  it('when learners progress and test, then progress and pass rate are reported per municipality and learner group', async () => {
+    const quiz = createQuizService({ db, clock, content, passPercent: 80, rng: seededRng(42) });
+    const elearning = createElearningService({ db, clock, content });
+    const a = await ensureLearner(db, clock, identity(1, 101, 'sagsbehandlere-ydelsescenter'));
+    const b = await ensureLearner(db, clock, identity(2, 101, 'sagsbehandlere-ydelsescenter'));
+    const c = await ensureLearner(db, clock, identity(3, 101, 'superbrugere'));
+    const d = await ensureLearner(db, clock, identity(4, 751, 'oevrige'));
+    for (const slug of ['introduktion', 'hands-on', 'vaerktoejskasse', 'afslutning']) {
+      await elearning.markCompleted(a, slug);
+      await elearning.markCompleted(c, slug);
+    }
+    await elearning.markStarted(b, 'introduktion');
+    await takeTest(quiz, a, 18);
+    await takeTest(quiz, b, 10);
+    await takeTest(quiz, b, 16);
+    await takeTest(quiz, d, 4);
+
+    const rows = await progressByMunicipalityAndGroup(db, content);
+    const cell = (m: number, g: string) => rows.find((r) => r.municipalityCode === m && r.group === g)!;
+    expect(cell(101, 'sagsbehandlere-ydelsescenter')).toMatchObject({ learners: 2, completedAll: 1, tested: 2, passed: 2, passRate: 1, groupLabel: 'Sagsbehandlere i ydelsescenter' });
+    expect(cell(101, 'sagsbehandlere-ydelsescenter').completedByModule).toMatchObject({ introduktion: 1, afslutning: 1 });
+    // The superuser has not done the superuser module, so has not completed everything meant for the group.
+    expect(cell(101, 'superbrugere')).toMatchObject({ learners: 1, completedAll: 0, tested: 0, passed: 0, passRate: 0 });
+    expect(cell(751, 'oevrige')).toMatchObject({ learners: 1, tested: 1, passed: 0, passRate: 0 });
+    expect((await progressByMunicipalityAndGroup(db, content, { municipalityCode: 751 })).map((r) => r.municipalityCode)).toEqual([751]);
+
+    const stats = await questionStats(db, content);
+    expect(stats).toHaveLength(content.questions.length);
+    const asked = stats.filter((s) => s.n > 0);
+    expect(asked.reduce((sum, s) => sum + s.n, 0)).toBe(4 * 20);
+    for (const s of asked) {
+      expect(s.shareCorrect).toBeGreaterThanOrEqual(0);
+      expect(s.shareCorrect).toBeLessThanOrEqual(1);
+      if (s.discrimination !== null) expect(Math.abs(s.discrimination)).toBeLessThanOrEqual(1);
+    }
+    expect(stats.filter((s) => s.n === 0).every((s) => s.shareCorrect === null && s.discrimination === null)).toBe(true);
+  });
+});
