@@ -21,7 +21,13 @@ import type { KeyPair } from './auth/saml/keys.js';
 import { pageRoutes } from './web/pages.routes.js';
 import { linkRoutes } from './links/links.routes.js';
 import { createLinkService } from './links/links.service.js';
-import { elearningRoutes } from './elearning/elearning.routes.js';
+import { ELEARNING_CONTENT_DIR, elearningRoutes } from './elearning/elearning.routes.js';
+import { loadElearningContent } from './elearning/content.loader.js';
+import { reportingRoutes } from './reporting/reporting.routes.js';
+import { createDashboardService } from './reporting/dashboard.service.js';
+import { createAggregateStore } from './reporting/aggregates.js';
+import { createLearningSource } from './reporting/learning.source.js';
+import { effectiveK } from './surveys/anonymity.js';
 import { surveysRoutes } from './surveys/surveys.routes.js';
 import { mailRoutes } from './mail/mail.routes.js';
 import { createSurveyServices } from './surveys/surveys.services.js';
@@ -167,8 +173,16 @@ export function createApp(deps: AppDeps): express.Express {
       ...surveys,
     }),
   );
+  const elearningContent = loadElearningContent(ELEARNING_CONTENT_DIR);
+  const dashboards = createDashboardService({
+    db,
+    clock: deps.clock,
+    store: createAggregateStore({ db, instruments: deps.instruments, k: effectiveK(config.kThreshold), clock: deps.clock }),
+    learning: createLearningSource(db, elearningContent),
+  });
+  app.use(reportingRoutes({ ...deps, dashboards, learningExport: null }));
   app.use(pageRoutes({ db }));
-  app.use(elearningRoutes(deps));
+  app.use(elearningRoutes(deps, elearningContent));
   app.use(mailRoutes(deps));
   app.use(notFoundHandler);
   app.use(errorHandler);

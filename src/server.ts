@@ -4,6 +4,7 @@ import { buildDeps } from './container.js';
 import { createApp } from './app.js';
 import { createSurveyServices } from './surveys/surveys.services.js';
 import { startScheduler } from './surveys/scheduler.js';
+import { createMailWorker } from './mail/mail.worker.js';
 
 async function main(): Promise<void> {
   let config: Config;
@@ -24,12 +25,16 @@ async function main(): Promise<void> {
   }
   const app = createApp(deps);
   const stopScheduler = startScheduler(createSurveyServices(deps).rounds, logger, config.schedulerIntervalSeconds);
+  // Every instance may run a worker: claims are leased, so each message goes out once.
+  const stopMailWorker = createMailWorker(deps).start(10_000);
+  if (!config.mail.smtpUrl) logger.info('SMTP_URL er ikke sat: e-mails holdes i udbakken (se /dev/postkasse)');
   const server = app.listen(config.port, () => {
     logger.info({ port: config.port, url: config.publicUrl, database: config.database.client }, 'Parat kører');
   });
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'lukker ned');
     stopScheduler();
+    stopMailWorker();
     server.close(() => {
       void deps.db.destroy().finally(() => process.exit(0));
     });

@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { DbOrTrx } from '../db/knex.js';
 import type { ElearningContent } from './content.loader.js';
 import { LEARNER_GROUPS, LEARNER_GROUP_LABELS, type LearnerGroup } from './learners.js';
@@ -32,14 +33,18 @@ export async function progressByMunicipalityAndGroup(
   content: ElearningContent,
   opts: { municipalityCode?: number } = {},
 ): Promise<GroupProgress[]> {
-  const lq = db('learners').select('id', 'municipality_code', 'learner_group');
-  if (opts.municipalityCode !== undefined) lq.where({ municipality_code: opts.municipalityCode });
-  const learners = await lq;
-  const ids = learners.map((l) => Number(l.id));
-  if (!ids.length) return [];
-  const completions = await db('elearning_progress').whereIn('learner_id', ids).whereNotNull('completed_at').select('learner_id', 'module_slug');
-  const tested = new Set((await db('quiz_attempts').whereIn('learner_id', ids).whereNotNull('submitted_at').distinct('learner_id')).map((r) => Number(r.learner_id)));
-  const passed = new Set((await db('quiz_attempts').whereIn('learner_id', ids).where({ passed: true }).distinct('learner_id')).map((r) => Number(r.learner_id)));
+  // Sub-queries rather than id lists, so the figures scale past SQLite's bound-parameter limit.
+  const scope = (q: Knex.QueryBuilder): Knex.QueryBuilder => (opts.municipalityCode !== undefined ? q.where('l.municipality_code', opts.municipalityCode) : q);
+  const learners: Array<{ id: number; municipality_code: number | null; learner_group: string }> = await scope(db('learners as l')).select('l.id', 'l.municipality_code', 'l.learner_group');
+  if (!learners.length) return [];
+  const completions: Array<{ learner_id: number; module_slug: string }> = await scope(db('elearning_progress as p').join('learners as l', 'l.id', 'p.learner_id'))
+    .whereNotNull('p.completed_at')
+    .select('p.learner_id', 'p.module_slug');
+  const attempts: Array<{ learner_id: number; passed: boolean | number | null }> = await scope(db('quiz_attempts as a').join('learners as l', 'l.id', 'a.learner_id'))
+    .whereNotNull('a.submitted_at')
+    .select('a.learner_id', 'a.passed');
+  const tested = new Set(attempts.map((r) => Number(r.learner_id)));
+  const passed = new Set(attempts.filter((r) => Boolean(r.passed)).map((r) => Number(r.learner_id)));
   const doneBy = new Map<number, Set<string>>();
   for (const c of completions) {
     const id = Number(c.learner_id);

@@ -2,8 +2,7 @@ import { Router } from 'express';
 import type { Db } from '../db/knex.js';
 import { startPageFor } from '../auth/roles.js';
 import { safeReturnPath } from '../auth/auth.routes.js';
-import { handle, requireRole } from './http.js';
-import { municipalitiesRepository } from '../municipalities/municipalities.repository.js';
+import { requireRole } from './http.js';
 
 /** The start pages and static pages. */
 export function pageRoutes({ db }: { db: Db }): Router {
@@ -16,15 +15,6 @@ export function pageRoutes({ db }: { db: Db }): Router {
   });
 
   router.get('/tilgaengelighed', (_req, res) => res.render('pages/accessibility', { title: 'Tilgængelighedserklæring' }));
-
-  router.get(
-    '/national',
-    requireRole('kombit'),
-    handle(async (_req, res) => {
-      const municipalities = await municipalitiesRepository.list(db);
-      res.render('pages/national', { title: 'National oversigt', municipalities });
-    }),
-  );
 
   router.get('/admin', requireRole('administrator'), (_req, res) => {
     res.render('pages/admin', { title: 'Administration' });

@@ -51,6 +51,43 @@ describe.skipIf(chromiumMissing)('browser: e-learning', () => {
     await expectAccessible(page);
     await page.context().close();
   });
+
+  it('when the final test is started and handed in, then the test, result, evaluation and verification pages are accessible', async () => {
+    const page = await (await env.browser.newContext()).newPage();
+    await loginAs(page, env.baseUrl, 'Sagsbehandler og superbruger, København');
+    await page.goto(env.baseUrl + '/e-laering/test');
+    await expectAccessible(page);
+    await page.getByRole('button', { name: /Start (testen|et nyt forsøg)/ }).click();
+    await page.waitForURL(/\/e-laering\/test\/forsoeg\/\d+$/);
+    expect(await page.locator('fieldset.question').count()).toBe(20);
+    await expectAccessible(page);
+    await page.getByRole('radio').first().check();
+    await page.getByRole('button', { name: 'Gem svar og fortsæt senere' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('Dine svar er gemt');
+    await page.getByRole('button', { name: 'Aflever testen' }).click();
+    await page.waitForURL(/\/resultat$/);
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Resultat af testen');
+    await expectAccessible(page);
+    await page.goto(env.baseUrl + '/evaluering/e-laering');
+    await expectAccessible(page);
+    await page.goto(env.baseUrl + '/certifikat/verificer');
+    await expectAccessible(page);
+    await page.context().close();
+  });
+
+  it('when the project leader opens the course page, then it is accessible', async () => {
+    const page = await (await env.browser.newContext()).newPage();
+    await loginAs(page, env.baseUrl, 'Projektleder, Aarhus Kommune');
+    await page.goto(env.baseUrl + '/kommune/kurser');
+    await expectAccessible(page);
+    await page.getByLabel('Titel').fill('KSD-kursus');
+    await page.getByLabel('Sted').fill('Rådhuset');
+    await page.getByLabel('Dato').fill('2026-12-01');
+    await page.getByRole('button', { name: 'Opret kursus' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('Kurset er oprettet');
+    await expectAccessible(page);
+    await page.context().close();
+  });
 });
 
 if (chromiumMissing) {

@@ -1,0 +1,81 @@
+import crypto from 'node:crypto';
+import type { AppDeps } from '../app.js';
+import type { DbOrTrx } from '../db/knex.js';
+import { audit } from '../shared/audit.js';
+import { Conflict, NotFound } from '../shared/errors.js';
+import { outboxRepository, type NewMessage } from './outbox.repository.js';
+import { renderMail } from './templates.js';
+
+type Deps = Pick<AppDeps, 'config' | 'clock'>;
+
+/** A stable Message-ID per idempotency key, so even a receiving system can tell a repeat. */
+export function messageIdFor(idempotencyKey: string, from: string): string {
+  const domain = /@([A-Za-z0-9.-]+)>?\s*$/.exec(from)?.[1] ?? 'parat.invalid';
+  return `<${crypto.createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}@${domain}>`;
+}
+
+/** Lower-cased, de-duplicated, empty ones dropped. */
+export function uniqueAddresses(list: Array<string | null | undefined>): string[] {
+  return [...new Set(list.filter((a): a is string => Boolean(a && a.trim())).map((a) => a.trim().toLowerCase()))];
+}
+
+/** Writes mail to the outbox inside the caller's transaction; the worker sends it later. */
+export function createMailService(deps: Deps) {
+  const { config, clock } = deps;
+
+  async function enqueue(trx: DbOrTrx, m: Omit<NewMessage, 'messageId'>): Promise<number | null> {
+    if (!m.to.length) return null;
+    // Without SMTP the message is held for the development mailbox instead of waiting to be sent.
+    const status = config.mail.smtpUrl ? 'pending' : 'held';
+    return outboxRepository.insert(trx, { ...m, messageId: messageIdFor(m.idempotencyKey, config.mail.from) }, status, clock.now());
+  }
+
+  return {
+    enqueue,
+
+    /** Whether a message with this key is already in the outbox (checked before issuing links for it). */
+    async enqueueExists(trx: DbOrTrx, idempotencyKey: string): Promise<boolean> {
+      return outboxRepository.exists(trx, idempotencyKey);
+    },
+
+    /** Mail to a learner who passed the final test, with the certificate link; once per certificate. */
+    async enqueueTestPassed(trx: DbOrTrx, args: { to: string; name: string; certificateUrl: string }): Promise<number | null> {
+      const key = `test-passed:${crypto.createHash('sha256').update(`${args.to.toLowerCase()}|${args.certificateUrl}`).digest('hex')}`;
+      const { html, text } = await renderMail('test-passed', { name: args.name, certificateUrl: args.certificateUrl, publicUrl: config.publicUrl });
+      return enqueue(trx, {
+        idempotencyKey: key,
+        kind: 'test-passed',
+        to: uniqueAddresses([args.to]),
+        subject: 'Du har bestået den afsluttende test i KSD',
+        html,
+        text,
+        containsLink: false,
+      });
+    },
+  };
+}
+export type MailService = ReturnType<typeof createMailService>;
+
+/** The administrator's use cases on the mail log. */
+export function createMailAdminService(deps: Pick<AppDeps, 'db' | 'clock'>) {
+  const { db, clock } = deps;
+  return {
+    async latest(limit = 200) {
+      const messages = await outboxRepository.latest(db, { limit });
+      const attachments = await outboxRepository.attachmentInfo(db, messages.map((m) => m.id));
+      const counts = await outboxRepository.countByStatus(db);
+      return { messages, attachments, counts };
+    },
+
+    /** Puts a failed message back in the queue; anything else is refused. */
+    async resend(id: number, actorUserId: number): Promise<void> {
+      const now = clock.now();
+      await db.transaction(async (trx) => {
+        const m = await outboxRepository.byId(trx, id);
+        if (!m) throw new NotFound('Beskeden findes ikke.');
+        if (!(await outboxRepository.resetFailed(trx, id, now))) throw new Conflict('Kun en mislykket besked kan sendes igen.');
+        await audit(trx, { actorUserId, action: 'mail.resend', subject: `mail:${id}`, details: { kind: m.kind }, at: now });
+      });
+    },
+  };
+}
