@@ -181,7 +181,7 @@ export function createApp(deps: AppDeps): express.Express {
     learning: createLearningSource(db, elearningContent),
   });
   app.use(reportingRoutes({ ...deps, dashboards, learningExport: null }));
-  app.use(pageRoutes({ db }));
+  app.use(pageRoutes());
   app.use(elearningRoutes(deps, elearningContent));
   app.use(mailRoutes(deps));
   app.use(notFoundHandler);

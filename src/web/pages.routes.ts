@@ -1,11 +1,10 @@
 import { Router } from 'express';
-import type { Db } from '../db/knex.js';
 import { startPageFor } from '../auth/roles.js';
 import { safeReturnPath } from '../auth/auth.routes.js';
 import { requireRole } from './http.js';
 
 /** The start pages and static pages. */
-export function pageRoutes({ db }: { db: Db }): Router {
+export function pageRoutes(): Router {
   const router = Router();
 
   router.get('/', (req, res) => {
