@@ -4,6 +4,9 @@ import { buildDeps } from './container.js';
 import { createApp } from './app.js';
 import { createSurveyServices } from './surveys/surveys.services.js';
 import { startScheduler } from './surveys/scheduler.js';
+import { createAggregateStore } from './reporting/aggregates.js';
+import { effectiveK } from './surveys/anonymity.js';
+import { roundsRepository } from './surveys/rounds.repository.js';
 import { createMailWorker } from './mail/mail.worker.js';
 
 async function main(): Promise<void> {
@@ -24,7 +27,11 @@ async function main(): Promise<void> {
     await seedDemoData(deps);
   }
   const app = createApp(deps);
-  const stopScheduler = startScheduler(createSurveyServices(deps).rounds, logger, config.schedulerIntervalSeconds);
+  const aggregates = createAggregateStore({ db: deps.db, instruments: deps.instruments, k: effectiveK(config.kThreshold), clock: deps.clock });
+  const stopScheduler = startScheduler(createSurveyServices(deps).rounds, logger, config.schedulerIntervalSeconds, async (roundId) => {
+    const round = await roundsRepository.byId(deps.db, roundId);
+    if (round) await aggregates.forRound(round);
+  });
   // Every instance may run a worker: claims are leased, so each message goes out once.
   const stopMailWorker = createMailWorker(deps).start(10_000);
   if (!config.mail.smtpUrl) logger.info('SMTP_URL er ikke sat: e-mails holdes i udbakken (se /dev/postkasse)');

@@ -34,8 +34,9 @@ export const certificatesRepository = {
   },
 
   /** Issues the learner's certificate once, on their first passed attempt. */
-  async issueOnce(db: DbOrTrx, c: { learnerId: number; attemptId: number; name: string; municipalityCode: number | null; passedOn: string }): Promise<void> {
-    if (await db('certificates').where({ learner_id: c.learnerId }).first('id')) return;
+  /** Issues the learner's certificate unless they have one; returns the new code, or null. */
+  async issueOnce(db: DbOrTrx, c: { learnerId: number; attemptId: number; name: string; municipalityCode: number | null; passedOn: string }): Promise<string | null> {
+    if (await db('certificates').where({ learner_id: c.learnerId }).first('id')) return null;
     let code = generateCode();
     while (await db('certificates').where({ code }).first('id')) code = generateCode();
     await db('certificates').insert({
@@ -46,6 +47,7 @@ export const certificatesRepository = {
       municipality_code: c.municipalityCode,
       passed_on: c.passedOn,
     });
+    return code;
   },
 
   /** Public verification: name, municipality and date only. */

@@ -16,7 +16,22 @@ import { certificatesRepository } from './certificates.js';
 import { quizRoutes } from './quiz.routes.js';
 import { certificateRoutes } from './certificates.routes.js';
 import { evaluationRoutes } from './evaluations.routes.js';
-import { LEARNER_GROUP_LABELS } from './learners.js';
+import { LEARNER_GROUP_LABELS, type Learner } from './learners.js';
+import { createMailService } from '../mail/mail.service.js';
+import type { DbOrTrx } from '../db/knex.js';
+
+/** The address a learner's "test passed" mail goes to: their participant row, else their login. */
+async function learnerEmail(db: DbOrTrx, learner: Learner): Promise<string | null> {
+  if (learner.participantId) {
+    const p = await db('participants').where({ id: learner.participantId }).first('email');
+    if (p?.email) return String(p.email);
+  }
+  if (learner.userId) {
+    const u = await db('users').where({ id: learner.userId }).first('email');
+    if (u?.email) return String(u.email);
+  }
+  return null;
+}
 
 /** Where the content lives by default. */
 export const ELEARNING_CONTENT_DIR = path.join(contentDir, 'elearning');
@@ -27,7 +42,18 @@ const stepSchema = z.object({ valg: z.string({ error: 'Vælg en handling.' }).re
 export function elearningRoutes(deps: AppDeps, content: ElearningContent = loadElearningContent(ELEARNING_CONTENT_DIR)): Router {
   const { db, clock, config } = deps;
   const elearning = createElearningService({ db, clock, content });
-  const quiz = createQuizService({ db, clock, content, passPercent: config.testPassPercent, rng: secureRng });
+  const mail = createMailService(deps);
+  const quiz = createQuizService({
+    db,
+    clock,
+    content,
+    passPercent: config.testPassPercent,
+    rng: secureRng,
+    onFirstPass: async (trx, learner) => {
+      const to = await learnerEmail(trx, learner);
+      if (to) await mail.enqueueTestPassed(trx, { to, name: learner.name, certificateUrl: `${config.publicUrl}/e-laering/certifikat` });
+    },
+  });
   const evaluations = createEvaluationsService({ db, clock, content, kThreshold: config.kThreshold });
   const learner = requireLearner(db, clock, ['test']);
 

@@ -1,4 +1,4 @@
-import type { Db } from '../db/knex.js';
+import type { Db, DbOrTrx } from '../db/knex.js';
 import type { Clock } from '../shared/clock.js';
 import { isoDay } from '../shared/clock.js';
 import { Conflict, NotFound, ValidationError } from '../shared/errors.js';
@@ -30,7 +30,16 @@ export type AttemptResult = {
   missed: Array<{ objectiveId: string; objectiveText: string; wrong: number; moduleSlug: string; moduleTitle: string }>;
 };
 
-export type QuizDeps = { db: Db; clock: Clock; content: ElearningContent; passPercent: number; rng: Rng; questionsPerAttempt?: number };
+export type QuizDeps = {
+  db: Db;
+  clock: Clock;
+  content: ElearningContent;
+  passPercent: number;
+  rng: Rng;
+  questionsPerAttempt?: number;
+  /** Called in the submitting transaction when a learner's certificate is first issued (the "test passed" mail). */
+  onFirstPass?: (trx: DbOrTrx, learner: Learner, certificateCode: string) => Promise<void>;
+};
 
 /** Final test use cases: start or resume, save a draft, submit once, results. */
 export function createQuizService(deps: QuizDeps) {
@@ -123,13 +132,14 @@ export function createQuizService(deps: QuizDeps) {
         const passed = hasPassed(correct, items.length, deps.passPercent);
         await quizRepository.saveScore(trx, attemptId, correct, passed);
         if (passed) {
-          await certificatesRepository.issueOnce(trx, {
+          const code = await certificatesRepository.issueOnce(trx, {
             learnerId: learner.id,
             attemptId,
             name: learner.name,
             municipalityCode: learner.municipalityCode,
             passedOn: isoDay(now),
           });
+          if (code && deps.onFirstPass) await deps.onFirstPass(trx, learner, code);
         }
       });
       return this.result(learner, attemptId);

@@ -62,7 +62,15 @@ export function createMailWorker(deps: Pick<AppDeps, 'db' | 'clock' | 'config' |
   function transportOf(): MailTransport | null {
     if (transport) return transport;
     if (!config.mail.smtpUrl) return null;
-    transport = createTransport({ url: config.mail.smtpUrl, pool: true, maxConnections: 3 }) as unknown as MailTransport;
+    // Timeouts well inside the lease, so a hung connection cannot outlive our claim on the message.
+    transport = createTransport({
+      url: config.mail.smtpUrl,
+      pool: true,
+      maxConnections: 3,
+      connectionTimeout: 30_000,
+      greetingTimeout: 30_000,
+      socketTimeout: 60_000,
+    }) as unknown as MailTransport;
     return transport;
   }
 

@@ -62,6 +62,7 @@ export function createSurveyMailHook(deps: Deps): (trx: DbOrTrx, event: RoundEve
         closesOn: formatDanishDate(round.closesOn),
         url: link.url,
         reminderNo,
+        k,
       });
       const label = ROUND_SHORT[round.roundNo];
       await mail.enqueue(trx, {
@@ -120,6 +121,7 @@ export function createSurveyMailHook(deps: Deps): (trx: DbOrTrx, event: RoundEve
     const { html, text } = await renderMail('kombit-results', {
       ...templateHelpers,
       wave: m.wave,
+      k,
       roundLabel: ROUND_LABELS[roundNo],
       waveTable: combinedTable(inWave),
       nationalTable: combinedTable(perMunicipality),

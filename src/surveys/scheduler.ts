@@ -2,7 +2,7 @@ import type { Logger } from '../shared/logger.js';
 import type { RoundsService } from './rounds.service.js';
 
 /** Runs the rounds tick on an interval; every instance may run it, the tick is idempotent. */
-export function startScheduler(rounds: RoundsService, logger: Logger, intervalSeconds: number): () => void {
+export function startScheduler(rounds: RoundsService, logger: Logger, intervalSeconds: number, onClosed?: (roundId: number) => Promise<void>): () => void {
   if (intervalSeconds <= 0) return () => undefined;
   let running = false;
   const run = async () => {
@@ -11,6 +11,8 @@ export function startScheduler(rounds: RoundsService, logger: Logger, intervalSe
     try {
       const events = await rounds.tick();
       if (events.length) logger.info({ events: events.map((e) => `${e.type}:${e.roundId}`) }, 'scheduler tick');
+      // A closed round's published aggregate is computed once now, not on the first dashboard view.
+      for (const e of events) if (e.type === 'closed' && onClosed) await onClosed(e.roundId);
     } catch (err) {
       logger.error({ err }, 'scheduler tick failed');
     } finally {

@@ -50,6 +50,17 @@ describe('final test over HTTP', () => {
     expect((await agent.get('/e-laering/certifikat').expect(200)).text).toContain('Petra Pass');
   });
 
+  it('when a learner passes for the first time, then one "test passed" mail with the certificate link is queued, and a later pass queues none', async () => {
+    const { agent, email } = await caseworkerAgent(t, { firstName: 'Mads', lastName: 'Mail' });
+    const first = await startAttempt(agent, await csrfOf(agent));
+    await submit(agent, first, 20);
+    const second = await startAttempt(agent, await csrfOf(agent));
+    await submit(agent, second, 18);
+    const mails = await t.db('outbox').where({ kind: 'test-passed' }).andWhere('recipients', 'like', `%${email.toLowerCase()}%`);
+    expect(mails).toHaveLength(1);
+    expect(mails[0].text).toContain('/e-laering/certifikat');
+  });
+
   it('when 15 of 20 are correct, then it fails, names the objectives missed and the modules to revisit, and gives no certificate', async () => {
     const { agent } = await caseworkerAgent(t);
     const id = await startAttempt(agent, await csrfOf(agent));

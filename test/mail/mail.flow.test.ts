@@ -78,7 +78,8 @@ describe('survey mail from invitation to results', () => {
     expect(mail!.subject).toBe('Invitation: Spørgeskema om parathed til KSD (1/3)');
     expect(mail!.text).toContain('Kære Deltager sb1');
     expect(mail!.html).toContain('<html lang="da">');
-    expect(mail!.text).toContain('22. december 2026');
+    expect(mail!.text).toContain('lukker den 22. december 2026');
+    expect(mail!.text).toContain('grupper med mindst 5 besvarelser');
 
     // The personal link: /l/<token> → 303 → /undersoegelse/<round> → 303 → the first page, 200.
     const path = linkIn(mail!.text!)!;

@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, FixedClock, type TestApp } from '../support/app.js';
 import { csrfFrom } from '../support/saml.js';
@@ -6,6 +8,7 @@ import { startSmtpSink, toAddresses, type SmtpSink } from './support.js';
 import { createMailService } from '../../src/mail/mail.service.js';
 import { backoffMs, createMailWorker, isPermanent, type MailWorker } from '../../src/mail/mail.worker.js';
 import { outboxRepository } from '../../src/mail/outbox.repository.js';
+import { redactPaths } from '../../src/shared/logger.js';
 
 const clock = new FixedClock(new Date('2027-03-01T09:00:00Z'));
 let t: TestApp;
@@ -151,6 +154,30 @@ describe('outbox', () => {
     clock.advance(300_001);
     expect(await worker.runOnce()).toEqual({ sent: 1, retried: 0, failed: 0 });
     expect(sink.messages.length).toBe(1);
+  });
+
+  it('when the worker logs a sent, a retried and a failed message, then no address, subject or body is in the log', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info', redact: { paths: redactPaths, censor: '[skjult]' } }, new Writable({ write: (c: Buffer, _e, cb) => (lines.push(c.toString()), cb()) }));
+    const w = createMailWorker({ ...t.deps, logger });
+    try {
+      await enqueue('logged.ok@aarhus.example.dk');
+      expect((await w.runOnce()).sent).toBe(1);
+      await enqueue('logged.defer@aarhus.example.dk');
+      sink.mode = 'defer';
+      expect((await w.runOnce()).retried).toBe(1);
+      await enqueue('logged.reject@aarhus.example.dk');
+      sink.mode = 'reject';
+      clock.advance(3600_000);
+      expect((await w.runOnce()).failed).toBe(2);
+    } finally {
+      w.close();
+    }
+    const log = lines.join('');
+    expect(log).toContain('"msg":"mail sent"');
+    expect(log).toContain('"msg":"mail will be retried"');
+    expect(log).toContain('"msg":"mail failed"');
+    expect(log).not.toMatch(/@|aarhus|bestået|Anette|certifikat/i);
   });
 
   it('when errors are classified, then 5xx is permanent and 4xx or connection trouble is temporary; back-off doubles up to the cap', () => {

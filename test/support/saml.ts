@@ -31,7 +31,7 @@ export async function startLogin(agent: Agent, next?: string): Promise<{ request
   return { requestId, location };
 }
 
-export type Persona = { municipality?: number; roles: string[]; firstName?: string; lastName?: string; email?: string };
+export type Persona = { municipality?: number; roles: readonly string[]; firstName?: string; lastName?: string; email?: string };
 
 /** The full round trip: /saml/login → development IdP persona page → POST /saml/acs. */
 export async function loginThroughDevIdp(agent: Agent, persona: Persona, next?: string): Promise<Response> {
