@@ -178,7 +178,7 @@ export function createApp(deps: AppDeps): express.Express {
     db,
     clock: deps.clock,
     store: createAggregateStore({ db, instruments: deps.instruments, k: effectiveK(config.kThreshold), clock: deps.clock }),
-    learning: createLearningSource(db, elearningContent),
+    learning: createLearningSource(db, elearningContent, deps.clock, config.kThreshold),
   });
   app.use(reportingRoutes({ ...deps, dashboards, learningExport: null }));
   app.use(pageRoutes());

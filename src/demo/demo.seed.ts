@@ -5,6 +5,9 @@ import { municipalitiesRepository } from '../municipalities/municipalities.repos
 import { createSurveyServices } from '../surveys/surveys.services.js';
 import { currentVersion, elementsOf } from '../surveys/instrument.js';
 import { ELEMENTS, SURVEY_GROUPS, type SurveyGroup } from '../surveys/groups.js';
+import { loadElearningContent } from '../elearning/content.loader.js';
+import { ELEARNING_CONTENT_DIR } from '../elearning/elearning.routes.js';
+import { seedDemoElearning } from './demo.elearning.js';
 
 /** Go-live per wave relative to today, so municipalities are in every phase of the three rounds. */
 function waveGoLive(today: string): Record<number, string> {
@@ -151,4 +154,15 @@ export async function seedDemoData(deps: Pick<AppDeps, 'db' | 'clock' | 'config'
     });
   }
   void ELEMENTS;
+  const content = loadElearningContent(ELEARNING_CONTENT_DIR);
+  await seedDemoElearning(db, deps.clock, content, rnd, deps.config.testPassPercent);
+  // Aarhus held a classroom course; its evaluations reach k so the dashboard shows them.
+  const [session] = await db('course_sessions')
+    .insert({ municipality_code: 751, title: 'KSD tilstedeværelseskursus', place: 'Rådhuset, lokale 2', held_on: addDays(today, -20), code: 'AAR751', created_by_user_id: null, created_at: deps.clock.now() })
+    .returning('id');
+  const sessionId = Number(typeof session === 'object' ? session.id : session);
+  for (let i = 0; i < 8; i++) {
+    const answers = Object.fromEntries(content.evaluations.classroom.items.map((it) => [it.id, Math.max(1, Math.min(5, Math.round(3.8 + (rnd() - 0.5) * 2)))]));
+    await db('evaluation_responses').insert({ id: crypto.randomUUID(), municipality_code: 751, kind: 'classroom', course_session_id: sessionId, answers: JSON.stringify(answers), comment: null });
+  }
 }

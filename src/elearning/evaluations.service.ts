@@ -91,6 +91,11 @@ export function createEvaluationsService({ db, clock, content, kThreshold }: { d
       return report('elearning', await evaluationsRepository.responses(db, { municipalityCode, kind: 'elearning' }));
     },
 
+    /** Every classroom session of the municipality pooled (for the dashboard). */
+    async classroomReport(municipalityCode: number): Promise<EvaluationReport> {
+      return report('classroom', await evaluationsRepository.responses(db, { municipalityCode, kind: 'classroom' }));
+    },
+
     async sessionReport(session: CourseSession): Promise<EvaluationReport> {
       return report('classroom', await evaluationsRepository.responses(db, { municipalityCode: session.municipalityCode, kind: 'classroom', courseSessionId: session.id }));
     },

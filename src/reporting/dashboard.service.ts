@@ -3,14 +3,16 @@ import type { Clock } from '../shared/clock.js';
 import { isoDay, addMonths } from '../shared/clock.js';
 import { municipalitiesRepository, type Municipality } from '../municipalities/municipalities.repository.js';
 import { roundsRepository, type Round } from '../surveys/rounds.repository.js';
-import { ELEMENTS, SURVEY_GROUPS, SURVEY_GROUP_LABELS, type ElementKey, type SurveyGroup } from '../surveys/groups.js';
+import { ELEMENTS, ELEMENT_LABELS, SURVEY_GROUPS, SURVEY_GROUP_LABELS, type ElementKey, type SurveyGroup } from '../surveys/groups.js';
 import { combineCells, type CellScores, type Publication, type PublishedCell } from '../surveys/anonymity.js';
 import { barrierPoint, responseRate } from '../surveys/scoring.js';
 import { ROUND_SHORT } from '../surveys/rounds.service.js';
 import type { AggregateStore } from './aggregates.js';
 
+export type EvaluationSummary = { kind: 'elearning' | 'classroom'; title: string; n: number; k: number; suppressed: boolean; items: Array<{ id: string; kind: string; text: string; mean: number | null }> };
 export type LearningFigures = {
   groups: Array<{ group: string; label: string; learners: number; completedAll: number; passed: number; passRate: number | null }>;
+  evaluations: EvaluationSummary[];
 };
 /** E-learning figures come from the e-learning feature; the dashboard only shows them. */
 export type LearningSource = {
@@ -69,7 +71,7 @@ export function createDashboardService({ db, clock, store, learning }: { db: Db;
       out.push({
         label: 'Indsatsområder fra parathedsundersøgelsen er adresseret',
         status: b ? 'red' : latest.publication!.total && ELEMENTS.some((e) => latest.publication!.total!.scores[e].status === 'folg-op') ? 'amber' : 'green',
-        why: b ? `Seneste runde (${ROUND_SHORT[latest.round.roundNo]}) har barrierepunkt i ${b}.` : 'Ingen elementer på 3,0 eller derunder i seneste runde.',
+        why: b ? `Seneste runde (${ROUND_SHORT[latest.round.roundNo]}) har barrierepunkt i ${ELEMENT_LABELS[b]}.` : 'Ingen elementer på 3,0 eller derunder i seneste runde.',
       });
     }
     const trainingDue = m.goLive ? addMonths(m.goLive, -1) <= today : false;
