@@ -53,6 +53,9 @@ export function createAnsweringService({ db, clock, instruments, currentVersion 
       if (p.submitted) throw new Conflict('Du har allerede besvaret denne undersøgelse. Tak for dit svar.');
       const elements = elementsOf(instrument);
       const draft = p.draft;
+      const known = new Set(['_csrf', 'handling', 'comment', ...(elements[page - 1]?.items.map((i) => i.id) ?? [])]);
+      const unknown = Object.keys(body).filter((key) => !known.has(key));
+      if (unknown.length) throw new ValidationError('Svaret indeholder udsagn, som ikke hører til denne side. Genindlæs siden, og prøv igen.', Object.fromEntries(unknown.slice(0, 5).map((u) => [u, 'Ukendt udsagn'])));
       if (page >= 1 && page <= elements.length) {
         const fields: Record<string, string> = {};
         for (const item of elements[page - 1]!.items) {

@@ -23,7 +23,14 @@ const YES = new Set(['ja', 'j', 'x', '1', 'yes', 'sand']);
 const NO = new Set(['nej', 'n', '0', 'no', 'falsk', '']);
 
 export const participantSchema = z.object({
-  name: z.string().trim().min(1, 'Navn mangler').max(200, 'Navnet er for langt'),
+  name: z
+    .string()
+    .trim()
+    .min(1, 'Navn mangler')
+    .max(200, 'Navnet er for langt')
+    .refine((n) => !/[\r\n\t]/.test(n), 'Navnet må ikke indeholde linjeskift eller tabulatorer')
+    // A leading =, +, - or @ would be run as a formula when the list is opened in Excel.
+    .refine((n) => !/^[=+\-@]/.test(n), 'Navnet må ikke begynde med =, +, - eller @'),
   email: z.email('E-mailadressen er ugyldig').max(320).transform((e) => e.toLowerCase()),
   surveyGroup: z.string().refine((g) => isSurveyGroup(g), 'Vælg en gyldig gruppe').transform((g) => g as SurveyGroup),
   superuser: z.boolean(),
@@ -35,7 +42,7 @@ export type ImportProblem = { line: number; reason: string };
 /** Parses a participant CSV in the Danish Excel dialect; every bad row is reported by line number. */
 export function parseParticipantCsv(text: string): { rows: Array<ParticipantInput & { line: number }>; problems: ImportProblem[] } {
   const problems: ImportProblem[] = [];
-  let records: Array<{ record: string[]; info: { lines: number } }>;
+  let records: Array<{ record: string[]; info: { lines: number; empty_lines: number } }>;
   try {
     records = parse(text.replace(/^\uFEFF/, ''), { delimiter: ';', relax_column_count: true, skip_empty_lines: true, info: true, trim: true }) as unknown as typeof records;
   } catch (err) {
@@ -49,8 +56,11 @@ export function parseParticipantCsv(text: string): { rows: Array<ParticipantInpu
   if (missing.length) return { rows: [], problems: [{ line: 1, reason: `Overskriftslinjen mangler kolonnen ${missing.join(', ')} (forventet: navn;email;gruppe;superbruger).` }] };
   const rows: Array<ParticipantInput & { line: number }> = [];
   const seen = new Map<string, number>();
-  for (const { record, info } of records.slice(1)) {
-    const line = info.lines;
+  for (let r = 1; r < records.length; r++) {
+    const { record, info } = records[r]!;
+    // csv-parse counts lines up to the end of a record; a quoted field may span lines, so report where it starts.
+    const prev = records[r - 1]!.info;
+    const line = prev.lines + 1 + (info.empty_lines - prev.empty_lines);
     const get = (i: number) => (i >= 0 ? (record[i] ?? '') : '');
     const reasons: string[] = [];
     const group = parseGroup(get(idx.group));

@@ -61,6 +61,40 @@ describe('answering a survey', () => {
     expect(res.text).toMatch(/id="opm1-4" name="opm1" value="4" checked/);
   });
 
+  it('when a page posts an unknown item or an item of another page, then it is refused with 422 and nothing is saved', async () => {
+    const pid = await addParticipant(t, 751, { email: 'unknown@aarhus.example.dk' });
+    const agent = await loggedIn(t, persona('unknown@aarhus.example.dk'));
+    const form = await agent.get(`/undersoegelse/${round}/side/1`).expect(200);
+    const base = { _csrf: csrfFrom(form.text), handling: 'naeste', opm1: '4', opm2: '4', opm3: '4', opm4: '4' };
+    const unknown = await agent.post(`/undersoegelse/${round}/side/1`).type('form').send({ ...base, xyz9: '3' });
+    expect(unknown.status).toBe(422);
+    expect(unknown.text).toContain('Ukendt udsagn');
+    const otherPage = await agent.post(`/undersoegelse/${round}/side/1`).type('form').send({ ...base, mot1: '3' });
+    expect(otherPage.status).toBe(422);
+    const row = await t.db('survey_participation').where({ round_id: round, participant_id: pid }).first();
+    expect(row.draft).toBeNull();
+  });
+
+  it('when the body is oversized, then it is refused with 413 and a Danish message', async () => {
+    await addParticipant(t, 751, { email: 'big@aarhus.example.dk' });
+    const agent = await loggedIn(t, persona('big@aarhus.example.dk'));
+    const form = await agent.get(`/undersoegelse/${round}/side/6`).expect(200);
+    const res = await agent.post(`/undersoegelse/${round}/side/6`).type('form').send({ _csrf: csrfFrom(form.text), handling: 'gem', comment: 'x'.repeat(1_200_000) });
+    expect(res.status).toBe(413);
+    expect(res.text).toContain('Det indsendte er for stort');
+  });
+
+  it('when another municipality\'s personal link is used for this round, then it is refused', async () => {
+    const [row] = await t.db('participants').insert({ municipality_code: 101, name: 'K', email: 'k-link@kk.example.dk', survey_group: 'leder-jobcenter', superuser: false, created_at: new Date() }).returning('id');
+    const pid = Number(typeof row === 'object' ? row.id : row);
+    const link = await surveyLink(t, 101, pid, round);
+    const agent = request.agent(t.app);
+    await agent.get(`/l/${link.token}`).expect(303);
+    const res = await agent.get(`/undersoegelse/${round}/side/1`);
+    expect(res.status).toBe(403);
+    expect(res.text).toContain('hører til en anden kommune');
+  });
+
   it('when the participant saves and comes back in a new session, then the answers are still there', async () => {
     await addParticipant(t, 751, { email: 'resume@aarhus.example.dk' });
     const agent = await loggedIn(t, persona('resume@aarhus.example.dk'));

@@ -33,6 +33,15 @@ describe('participant CSV (Danish Excel dialect)', () => {
     ]);
   });
 
+  it('when a name holds a line break or starts with a formula character, then the row is refused', () => {
+    const csv = 'navn;email;gruppe;superbruger\n"=HYPERLINK(""x"")";a@x.dk;leder-jobcenter;nej\n"Anne\nHansen";b@x.dk;leder-jobcenter;nej\n+45 Jens;c@x.dk;leder-jobcenter;nej\n-Ole;d@x.dk;leder-jobcenter;nej\n@Bo;e@x.dk;leder-jobcenter;nej\nAnne-Marie;f@x.dk;leder-jobcenter;nej\n';
+    const { rows, problems } = parseParticipantCsv(csv);
+    expect(problems.map((p) => p.line)).toEqual([2, 3, 5, 6, 7]);
+    expect(problems[0]!.reason).toBe('navnet må ikke begynde med =, +, - eller @');
+    expect(problems[1]!.reason).toBe('navnet må ikke indeholde linjeskift eller tabulatorer');
+    expect(rows.map((r) => r.name)).toEqual(['Anne-Marie']);
+  });
+
   it('when the header lacks a column, then line 1 says which', () => {
     expect(parseParticipantCsv('navn;mail\nA;a@x.dk\n').problems).toEqual([{ line: 1, reason: expect.stringContaining('gruppe') }]);
   });
