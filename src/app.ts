@@ -30,6 +30,7 @@ import { createLearningSource } from './reporting/learning.source.js';
 import { effectiveK } from './surveys/anonymity.js';
 import { surveysRoutes } from './surveys/surveys.routes.js';
 import { mailRoutes } from './mail/mail.routes.js';
+import { adminRoutes } from './admin/admin.routes.js';
 import { createSurveyServices } from './surveys/surveys.services.js';
 import type { Instrument } from './surveys/instrument.js';
 import { errorHandler, notFoundHandler } from './web/errors.js';
@@ -184,6 +185,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(pageRoutes());
   app.use(elearningRoutes(deps, elearningContent));
   app.use(mailRoutes(deps));
+  app.use(adminRoutes(deps));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;
