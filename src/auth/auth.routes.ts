@@ -5,7 +5,7 @@ import rateLimit from 'express-rate-limit';
 import { DOMParser, type Element } from '@xmldom/xmldom';
 import type { Db } from '../db/knex.js';
 import type { Logger } from '../shared/logger.js';
-import type { Clock } from '../shared/clock.js';
+import { systemClock, type Clock } from '../shared/clock.js';
 import { createSamlStrategy, type SpSettings } from './saml/sp.js';
 import type { IdpSettings } from './saml/idp-metadata.js';
 import { createRequestStore } from './saml/request-store.js';
@@ -51,7 +51,8 @@ export function authRoutes(deps: Deps): Router {
   const strategy = createSamlStrategy({
     sp: deps.sp,
     idp: deps.idp,
-    cacheProvider: createRequestStore(deps.db, deps.clock, 10 * 60_000),
+    // node-saml judges request age by the wall clock, so the store must too (not the app's injectable clock).
+    cacheProvider: createRequestStore(deps.db, systemClock, 10 * 60_000),
     verify: (profile: Profile) => deps.loginService.login(identityFromProfile(profile as unknown as Record<string, unknown>)),
   });
   passport.use('saml', strategy as unknown as Strategy);

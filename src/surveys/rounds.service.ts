@@ -17,10 +17,20 @@ export const ROUND_SHORT: Record<1 | 2 | 3, string> = { 1: '1/3', 2: '2/3', 3: '
 export const STATE_LABELS = { planned: 'Ikke åbnet endnu', open: 'Åben', closed: 'Lukket' } as const;
 export const REMINDER_DAYS = [7, 14] as const;
 
-export type RoundEvent = { type: 'opened' | 'reminder' | 'closed'; roundId: number; municipalityCode: number; roundNo: number; reminderNo?: number };
+export type RoundEvent = {
+  type: 'opened' | 'reminder' | 'closed';
+  roundId: number;
+  municipalityCode: number;
+  roundNo: number;
+  reminderNo?: number;
+};
 
 /** The dates a round is planned for, from its municipality's go-live. */
-export function plannedDates(goLive: string, roundNo: 1 | 2 | 3, windowDays: number): { opensOn: string; closesOn: string } {
+export function plannedDates(
+  goLive: string,
+  roundNo: 1 | 2 | 3,
+  windowDays: number,
+): { opensOn: string; closesOn: string } {
   const opensOn = addMonths(goLive, ROUND_OFFSET_MONTHS[roundNo]);
   return { opensOn, closesOn: addDays(opensOn, windowDays) };
 }
@@ -41,7 +51,11 @@ export function createRoundsService(deps: Deps) {
 
   async function ensureRounds(trx: DbOrTrx): Promise<void> {
     const municipalities = (await municipalitiesRepository.list(trx)).filter((m) => m.goLive);
-    const existing = new Set((await trx('survey_rounds').select('municipality_code', 'round_no')).map((r) => `${r.municipality_code}:${r.round_no}`));
+    const existing = new Set(
+      (await trx('survey_rounds').select('municipality_code', 'round_no')).map(
+        (r) => `${r.municipality_code}:${r.round_no}`,
+      ),
+    );
     const rows = municipalities.flatMap((m) =>
       ROUND_NUMBERS.filter((n) => !existing.has(`${m.code}:${n}`)).map((n) => {
         const d = plannedDates(m.goLive!, n, windowDays);
@@ -59,25 +73,53 @@ export function createRoundsService(deps: Deps) {
       return db.transaction(async (trx) => {
         const events: RoundEvent[] = [];
         await ensureRounds(trx);
-        const due = await trx('survey_rounds').where({ state: 'planned' }).andWhere('opens_on', '<=', today).select('id', 'municipality_code', 'round_no');
+        const due = await trx('survey_rounds')
+          .where({ state: 'planned' })
+          .andWhere('opens_on', '<=', today)
+          .select('id', 'municipality_code', 'round_no');
         for (const r of due) {
           const n = await trx('survey_rounds')
             .where({ id: r.id, state: 'planned' })
             .update({ state: 'open', opened_at: now, instrument_version: deps.instrumentVersion });
-          if (n) events.push({ type: 'opened', roundId: Number(r.id), municipalityCode: Number(r.municipality_code), roundNo: Number(r.round_no) });
+          if (n)
+            events.push({
+              type: 'opened',
+              roundId: Number(r.id),
+              municipalityCode: Number(r.municipality_code),
+              roundNo: Number(r.round_no),
+            });
         }
-        const open = await trx('survey_rounds').where({ state: 'open' }).select('id', 'municipality_code', 'round_no', 'opens_on', 'closes_on', 'reminders_sent');
+        const open = await trx('survey_rounds')
+          .where({ state: 'open' })
+          .select('id', 'municipality_code', 'round_no', 'opens_on', 'closes_on', 'reminders_sent');
         for (const r of open) {
           if (r.closes_on <= today) {
-            const n = await trx('survey_rounds').where({ id: r.id, state: 'open' }).update({ state: 'closed', closed_at: now });
-            if (n) events.push({ type: 'closed', roundId: Number(r.id), municipalityCode: Number(r.municipality_code), roundNo: Number(r.round_no) });
+            const n = await trx('survey_rounds')
+              .where({ id: r.id, state: 'open' })
+              .update({ state: 'closed', closed_at: now });
+            if (n)
+              events.push({
+                type: 'closed',
+                roundId: Number(r.id),
+                municipalityCode: Number(r.municipality_code),
+                roundNo: Number(r.round_no),
+              });
             continue;
           }
           const sent = Number(r.reminders_sent);
           const dueReminder = REMINDER_DAYS.filter((d) => addDays(r.opens_on, d) <= today).length;
           if (dueReminder > sent) {
-            const n = await trx('survey_rounds').where({ id: r.id, state: 'open', reminders_sent: sent }).update({ reminders_sent: sent + 1 });
-            if (n) events.push({ type: 'reminder', roundId: Number(r.id), municipalityCode: Number(r.municipality_code), roundNo: Number(r.round_no), reminderNo: sent + 1 });
+            const n = await trx('survey_rounds')
+              .where({ id: r.id, state: 'open', reminders_sent: sent })
+              .update({ reminders_sent: sent + 1 });
+            if (n)
+              events.push({
+                type: 'reminder',
+                roundId: Number(r.id),
+                municipalityCode: Number(r.municipality_code),
+                roundNo: Number(r.round_no),
+                reminderNo: sent + 1,
+              });
           }
         }
         for (const e of events) await emit(trx, e);
@@ -95,12 +137,22 @@ export function createRoundsService(deps: Deps) {
         if (round.state !== 'planned') throw new Conflict('Runden er allerede åbnet.');
         // Opened by hand: the usual window counts from today.
         const closesOn = addDays(today, windowDays);
-        const n = await trx('survey_rounds')
-          .where({ id: roundId, state: 'planned' })
-          .update({ state: 'open', opened_at: now, opens_on: today, closes_on: closesOn, instrument_version: deps.instrumentVersion, manual: true });
+        const n = await trx('survey_rounds').where({ id: roundId, state: 'planned' }).update({
+          state: 'open',
+          opened_at: now,
+          opens_on: today,
+          closes_on: closesOn,
+          instrument_version: deps.instrumentVersion,
+          manual: true,
+        });
         if (!n) throw new Conflict('Runden er allerede åbnet.');
         await audit(trx, { actorUserId, action: 'round.open', subject: `runde:${roundId}`, at: now });
-        await emit(trx, { type: 'opened', roundId, municipalityCode: round.municipalityCode, roundNo: round.roundNo });
+        await emit(trx, {
+          type: 'opened',
+          roundId,
+          municipalityCode: round.municipalityCode,
+          roundNo: round.roundNo,
+        });
       });
     },
 
@@ -110,45 +162,64 @@ export function createRoundsService(deps: Deps) {
       await db.transaction(async (trx) => {
         const round = await roundsRepository.byId(trx, roundId);
         if (!round) throw new NotFound('Runden findes ikke.');
-        const n = await trx('survey_rounds').where({ id: roundId, state: 'open' }).update({ state: 'closed', closed_at: now, closes_on: isoDay(now), manual: true });
+        const n = await trx('survey_rounds')
+          .where({ id: roundId, state: 'open' })
+          .update({ state: 'closed', closed_at: now, closes_on: isoDay(now), manual: true });
         if (!n) throw new Conflict('Kun en åben runde kan lukkes.');
         await audit(trx, { actorUserId, action: 'round.close', subject: `runde:${roundId}`, at: now });
-        await emit(trx, { type: 'closed', roundId, municipalityCode: round.municipalityCode, roundNo: round.roundNo });
+        await emit(trx, {
+          type: 'closed',
+          roundId,
+          municipalityCode: round.municipalityCode,
+          roundNo: round.roundNo,
+        });
       });
     },
 
     /** KOMBIT extends an open round to a later closing date. */
     async extend(roundId: number, closesOn: string, actorUserId: number): Promise<void> {
       const now = clock.now();
-      if (closesOn <= isoDay(now)) throw new ValidationError('Den nye slutdato skal ligge efter i dag.', { closesOn: 'Vælg en dato efter i dag' });
+      if (closesOn <= isoDay(now))
+        throw new ValidationError('Den nye slutdato skal ligge efter i dag.', {
+          closesOn: 'Vælg en dato efter i dag',
+        });
       await db.transaction(async (trx) => {
         const round = await roundsRepository.byId(trx, roundId);
         if (!round) throw new NotFound('Runden findes ikke.');
-        if (closesOn <= round.closesOn) throw new ValidationError('Den nye slutdato skal ligge efter den nuværende.', { closesOn: 'Vælg en senere dato' });
-        const n = await trx('survey_rounds').where({ id: roundId, state: 'open' }).update({ closes_on: closesOn, manual: true });
+        if (closesOn <= round.closesOn)
+          throw new ValidationError('Den nye slutdato skal ligge efter den nuværende.', {
+            closesOn: 'Vælg en senere dato',
+          });
+        const n = await trx('survey_rounds')
+          .where({ id: roundId, state: 'open' })
+          .update({ closes_on: closesOn, manual: true });
         if (!n) throw new Conflict('Kun en åben runde kan forlænges.');
-        await audit(trx, { actorUserId, action: 'round.extend', subject: `runde:${roundId}`, details: { closesOn }, at: now });
+        await audit(trx, {
+          actorUserId,
+          action: 'round.extend',
+          subject: `runde:${roundId}`,
+          details: { closesOn },
+          at: now,
+        });
       });
     },
 
     /** KOMBIT sets wave and go-live; rounds not yet opened move with it, open and closed ones stay. */
-    async setPlan(code: number, plan: { wave: number | null; goLive: string | null }, actorUserId: number | null): Promise<void> {
-      const now = clock.now();
+    async setPlan(
+      code: number,
+      plan: { wave: number | null; goLive: string | null },
+      actorUserId: number | null,
+    ): Promise<void> {
+      await db.transaction((trx) => applyPlan(trx, code, plan, actorUserId));
+    },
+
+    /** Several municipalities' plans at once (CSV import): all or nothing. */
+    async importPlans(
+      rows: Array<{ code: number; wave: number | null; goLive: string | null }>,
+      actorUserId: number,
+    ): Promise<void> {
       await db.transaction(async (trx) => {
-        const m = await municipalitiesRepository.byCode(trx, code);
-        if (!m) throw new NotFound('Kommunen findes ikke.');
-        await municipalitiesRepository.setPlan(trx, code, plan);
-        const rounds = await roundsRepository.forMunicipality(trx, code);
-        for (const r of rounds.filter((x) => x.state === 'planned')) {
-          if (!plan.goLive) {
-            await trx('survey_rounds').where({ id: r.id, state: 'planned' }).delete();
-            continue;
-          }
-          const d = plannedDates(plan.goLive, r.roundNo, windowDays);
-          await trx('survey_rounds').where({ id: r.id, state: 'planned' }).update({ opens_on: d.opensOn, closes_on: d.closesOn });
-        }
-        if (plan.goLive) await ensureRounds(trx);
-        await audit(trx, { actorUserId, action: 'municipality.plan', subject: `kommune:${code}`, details: plan, at: now });
+        for (const r of rows) await applyPlan(trx, r.code, { wave: r.wave, goLive: r.goLive }, actorUserId);
       });
     },
 
@@ -156,5 +227,36 @@ export function createRoundsService(deps: Deps) {
       return roundsRepository.forMunicipality(db, code);
     },
   };
+
+  async function applyPlan(
+    trx: DbOrTrx,
+    code: number,
+    plan: { wave: number | null; goLive: string | null },
+    actorUserId: number | null,
+  ): Promise<void> {
+    const now = clock.now();
+    const m = await municipalitiesRepository.byCode(trx, code);
+    if (!m) throw new NotFound('Kommunen findes ikke.');
+    await municipalitiesRepository.setPlan(trx, code, plan);
+    const rounds = await roundsRepository.forMunicipality(trx, code);
+    for (const r of rounds.filter((x) => x.state === 'planned')) {
+      if (!plan.goLive) {
+        await trx('survey_rounds').where({ id: r.id, state: 'planned' }).delete();
+        continue;
+      }
+      const d = plannedDates(plan.goLive, r.roundNo, windowDays);
+      await trx('survey_rounds')
+        .where({ id: r.id, state: 'planned' })
+        .update({ opens_on: d.opensOn, closes_on: d.closesOn });
+    }
+    if (plan.goLive) await ensureRounds(trx);
+    await audit(trx, {
+      actorUserId,
+      action: 'municipality.plan',
+      subject: `kommune:${code}`,
+      details: plan,
+      at: now,
+    });
+  }
 }
 export type RoundsService = ReturnType<typeof createRoundsService>;

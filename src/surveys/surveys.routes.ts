@@ -15,6 +15,7 @@ import { elementsOf, type Instrument } from './instrument.js';
 import { BARRIER_ADVICE, STATUS_LABELS, formatPercent, formatScore } from './scoring.js';
 import { ROUND_LABELS, ROUND_SHORT, STATE_LABELS, type RoundsService } from './rounds.service.js';
 import { roundsRepository } from './rounds.repository.js';
+import { parsePlanCsv } from '../municipalities/plan-import.js';
 import type { AnsweringService } from './answering.service.js';
 import type { ParticipantsService, ImportProblem } from './participants.service.js';
 import { participantSchema } from './participants.service.js';
@@ -336,6 +337,33 @@ export function surveysRoutes(deps: Deps): Router {
       const rounds = await roundsRepository.forMunicipality(db, m.code);
       res.render('surveys/kombit-municipality', { title: `${m.name} Kommune`, municipality: m, rounds, values: { wave: m.wave ?? '', goLive: m.goLive ?? '' }, errors: {}, notice: req.session.flash ?? null, ...view });
       delete req.session.flash;
+    }),
+  );
+
+  router.get(
+    '/national/plan',
+    requireRole('kombit'),
+    handle(async (req, res) => {
+      policy.national(currentUser(req));
+      res.render('surveys/plan-import', { title: 'Bølger og go-live fra CSV', problems: [], notice: req.session.flash ?? null });
+      delete req.session.flash;
+    }),
+  );
+
+  router.post(
+    '/national/plan',
+    requireRole('kombit'),
+    upload.single('fil'),
+    handle(async (req, res) => {
+      const user = currentUser(req);
+      policy.national(user);
+      const codes = new Set((await municipalitiesRepository.list(db)).map((m) => m.code));
+      const text = req.file ? req.file.buffer.toString('utf8') : '';
+      const { rows, problems } = text.trim() ? parsePlanCsv(text, codes) : { rows: [], problems: [{ line: 1, reason: 'Vælg en CSV-fil.' }] };
+      if (problems.length) return res.status(422).render('surveys/plan-import', { title: 'Bølger og go-live fra CSV', problems, notice: null });
+      await deps.rounds.importPlans(rows, user.id);
+      req.session.flash = `${rows.length} kommuner er opdateret.`;
+      res.redirect(303, '/national/plan');
     }),
   );
 
