@@ -49,3 +49,15 @@ describe('configuration', () => {
     expect(loadConfig({ SAML_IDP_METADATA: '/idp.xml' }).saml.devIdpEnabled).toBe(false);
   });
 });
+
+describe('log safety', () => {
+  it('when a database error quotes an email address or a personal link, then the logged form masks them', async () => {
+    const { safeError } = await import('../src/shared/logger.js');
+    const err = Object.assign(new Error(`insert into "participants" ("email") values ('anne@aarhus.dk') - duplicate key; see http://x/l/${'a'.repeat(43)}`), { code: '23505' });
+    const logged = safeError(err);
+    expect(logged.code).toBe('23505');
+    expect(JSON.stringify(logged)).not.toContain('anne@aarhus.dk');
+    expect(JSON.stringify(logged)).not.toContain('a'.repeat(43));
+    expect(logged.message).toContain('[skjult]');
+  });
+});

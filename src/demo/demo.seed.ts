@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { AppDeps } from '../app.js';
 import { addDays, addMonths, isoDay } from '../shared/clock.js';
+import { seededRng } from '../shared/random.js';
 import { municipalitiesRepository } from '../municipalities/municipalities.repository.js';
 import { createSurveyServices } from '../surveys/surveys.services.js';
 import { currentVersion, elementsOf } from '../surveys/instrument.js';
@@ -24,17 +25,6 @@ function waveGoLive(today: string): Record<number, string> {
 }
 const FIXED_WAVES: Record<number, number> = { 101: 4, 751: 5, 461: 3 };
 
-/** Small deterministic PRNG (mulberry32), so the demo looks the same on every machine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const normal = (rnd: () => number) => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
 
 const FIRST = ['Anne', 'Mette', 'Lars', 'Jens', 'Hanne', 'Peter', 'Susanne', 'Michael', 'Camilla', 'Søren', 'Louise', 'Thomas', 'Birgitte', 'Henrik', 'Line', 'Rasmus', 'Maria', 'Jesper', 'Lene', 'Mads', 'Ida', 'Frederik', 'Karen', 'Niels', 'Sofie', 'Ole', 'Trine', 'Martin', 'Helle', 'Anders'];
@@ -61,7 +51,8 @@ export async function seedDemoData(deps: Pick<AppDeps, 'db' | 'clock' | 'config'
   if (municipalities.some((m) => m.wave !== null)) return;
   const today = isoDay(deps.clock.now());
   const goLive = waveGoLive(today);
-  const rnd = prng(20261127);
+  // Seeded, so the demo looks the same on every machine.
+  const rnd = seededRng(20261127);
   await db.transaction(async (trx) => {
     let pilotIndex = 0;
     let index = 0;

@@ -7,17 +7,7 @@ export type Rng = () => number;
 /** Cryptographic randomness for real attempts. */
 export const secureRng: Rng = () => crypto.randomInt(0, 2 ** 47) / 2 ** 47;
 
-/** A small seeded generator (mulberry32) for tests and property checks. */
-export function seededRng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRng } from '../shared/random.js';
 
 /** Fisher–Yates on a copy. */
 export function shuffle<T>(items: readonly T[], rng: Rng): T[] {

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { createTransport } from 'nodemailer';
 import type { AppDeps } from '../app.js';
 import { outboxRepository } from './outbox.repository.js';
+import { safeError } from '../shared/logger.js';
 
 /** The part of a Nodemailer transport the worker uses; tests may pass their own. */
 export type MailTransport = {
@@ -141,7 +142,7 @@ export function createMailWorker(deps: Pick<AppDeps, 'db' | 'clock' | 'config' |
             r = await runOnce();
           } while (!stopped && r.sent + r.retried + r.failed >= batchSize);
         } catch (err) {
-          logger.error({ err: { message: (err as Error).message } }, 'mail worker pass failed');
+          logger.error({ err: safeError(err) }, 'mail worker pass failed');
         } finally {
           running = false;
         }

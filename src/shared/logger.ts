@@ -21,6 +21,14 @@ export function createLogger(level: string): Logger {
   return pino({ level, redact: { paths: redactPaths, censor: '[skjult]' } });
 }
 
+/** An error as it may be logged: database errors quote their SQL values, so addresses and tokens are masked. */
+export function safeError(err: unknown): { name: string; code?: string; message: string; stack?: string } {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const mask = (s: string | undefined) =>
+    s?.replace(/[^\s'"(),<>]+@[^\s'"(),<>]+/g, '[skjult]').replace(/\/l\/[A-Za-z0-9_-]{20,}/g, '/l/[skjult]');
+  return { name: e.name, code: (e as { code?: string }).code, message: mask(e.message) ?? '', stack: mask(e.stack) };
+}
+
 /** Strips query values and personal-link tokens from a URL before it is logged. */
 export function sanitizeUrl(url: string): string {
   const [pathPart = '', query] = url.split('?', 2);

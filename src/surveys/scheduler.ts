@@ -1,4 +1,4 @@
-import type { Logger } from '../shared/logger.js';
+import { safeError, type Logger } from '../shared/logger.js';
 import type { RoundsService } from './rounds.service.js';
 
 /** Runs the rounds tick on an interval; every instance may run it, the tick is idempotent. */
@@ -14,7 +14,7 @@ export function startScheduler(rounds: RoundsService, logger: Logger, intervalSe
       // A closed round's published aggregate is computed once now, not on the first dashboard view.
       for (const e of events) if (e.type === 'closed' && onClosed) await onClosed(e.roundId);
     } catch (err) {
-      logger.error({ err }, 'scheduler tick failed');
+      logger.error({ err: safeError(err) }, 'scheduler tick failed');
     } finally {
       running = false;
     }

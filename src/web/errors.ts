@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ROLE_LABELS } from '../auth/roles.js';
+import { safeError } from '../shared/logger.js';
 import { AppError, NotFound, Unauthenticated } from '../shared/errors.js';
 
 export const notFoundHandler: RequestHandler = (_req, _res, next) => next(new NotFound());
@@ -31,7 +32,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   else if (status === 401) title = 'Log ind';
   else if (status === 422) title = 'Der er fejl i det indsendte';
   else if (status < 500) title = 'Forespørgslen kunne ikke gennemføres';
-  if (status >= 500) req.log?.error({ err }, 'unhandled error');
+  if (status >= 500) req.log?.error({ err: safeError(err) }, 'unhandled error');
   res.locals.user ??= req.session?.user ?? null;
   res.locals.roleLabels ??= ROLE_LABELS;
   res.locals.currentPath ??= req.path;

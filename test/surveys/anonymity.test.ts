@@ -10,6 +10,7 @@ import {
   type Publication,
 } from '../../src/surveys/anonymity.js';
 import type { RespondentScores } from '../../src/surveys/scoring.js';
+import { seededRng } from '../../src/shared/random.js';
 
 /** n respondents who all score `value` in every element. */
 function people(n: number, value = 4): RespondentScores[] {
@@ -38,18 +39,6 @@ function cellScores(
   over: Partial<Record<ElementKey, { mean: number | null; n: number }>> = {},
 ): CellScores {
   return Object.fromEntries(ELEMENTS.map((e) => [e, { mean, n, status: null, ...over[e] }])) as CellScores;
-}
-
-/** Small seeded PRNG (mulberry32) so the property test is repeatable. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('effectiveK', () => {
@@ -197,7 +186,7 @@ describe('publishRound', () => {
   });
 
   it('when ~500 random rounds are published, then no cell is below k, the pool protects hidden groups, and the total adds up', () => {
-    const rng = mulberry32(20261127);
+    const rng = seededRng(20261127);
     const int = (lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1));
     for (let iteration = 0; iteration < 500; iteration++) {
       const configuredK = int(1, 8) + (rng() < 0.2 ? 0.5 : 0);
