@@ -35,6 +35,7 @@ const schema = z.object({
   K_THRESHOLD: z.coerce.number().int().min(3, 'må aldrig være under 3').default(5),
   SURVEY_WINDOW_DAYS: z.coerce.number().int().min(1).max(120).default(21),
   SCHEDULER_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
+  PURGE_AFTER_DAYS: z.coerce.number().int().min(1).default(180),
   TEST_PASS_PERCENT: z.coerce.number().int().min(1).max(100).default(80),
   SMTP_URL: z
     .string()
@@ -68,6 +69,7 @@ export type Config = {
   kThreshold: number;
   surveyWindowDays: number;
   schedulerIntervalSeconds: number;
+  purgeAfterDays: number;
   /** Final test: share of correct answers (in %) needed to pass. */
   testPassPercent: number;
   /** Outbox and SMTP; no smtpUrl means mail is held in the outbox (development mailbox). */
@@ -118,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     kThreshold: e.K_THRESHOLD,
     surveyWindowDays: e.SURVEY_WINDOW_DAYS,
     schedulerIntervalSeconds: e.SCHEDULER_INTERVAL_SECONDS,
+    purgeAfterDays: e.PURGE_AFTER_DAYS,
     testPassPercent: e.TEST_PASS_PERCENT,
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, kombitEmail: e.KOMBIT_EMAIL, maxAttempts: e.MAIL_MAX_ATTEMPTS },
   };

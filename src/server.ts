@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   }
   const app = createApp(deps);
   const aggregates = createAggregateStore({ db: deps.db, instruments: deps.instruments, k: effectiveK(config.kThreshold), clock: deps.clock });
-  const stopScheduler = startScheduler(createSurveyServices(deps).rounds, logger, config.schedulerIntervalSeconds, async (roundId) => {
+  const stopScheduler = startScheduler(createSurveyServices(deps), logger, config.schedulerIntervalSeconds, async (roundId) => {
     const round = await roundsRepository.byId(deps.db, roundId);
     if (round) await aggregates.forRound(round);
   });

@@ -160,17 +160,68 @@ export function createParticipantsService({ db, clock }: { db: Db; clock: Clock 
       });
     },
 
+    /** Erases a person (GDPR art. 17): links, participation, learning and certificates go; anonymous answers stay. */
     async remove(code: number, id: number, actorUserId: number): Promise<void> {
       await db.transaction(async (trx) => {
-        const n = await trx('participants').where({ id, municipality_code: code }).delete();
-        if (!n) throw new NotFound('Deltageren findes ikke.');
+        const p = await trx('participants').where({ id, municipality_code: code }).first('email');
+        if (!p) throw new NotFound('Deltageren findes ikke.');
+        await erasePeople(trx, [{ id, email: String(p.email) }]);
         await audit(trx, { actorUserId, action: 'participants.remove', subject: `deltager:${id}`, at: clock.now() });
       });
+    },
+
+    /** Everything Parat holds about one person (GDPR art. 15); anonymous answers cannot be tied to them. */
+    async exportPerson(code: number, id: number, actorUserId: number): Promise<Record<string, unknown>> {
+      const p = await db('participants').where({ id, municipality_code: code }).first();
+      if (!p) throw new NotFound('Deltageren findes ikke.');
+      const participation = await db('survey_participation as sp')
+        .join('survey_rounds as r', 'r.id', 'sp.round_id')
+        .where({ 'sp.participant_id': id })
+        .select('r.round_no', 'r.opens_on', 'r.closes_on', 'sp.submitted');
+      const links = await db('personal_links').where({ participant_id: id }).select('purpose', 'round_id', 'created_at', 'expires_at', 'revoked_at');
+      const learners = await db('learners').where({ participant_id: id }).select('id', 'name', 'learner_group', 'created_at');
+      const learnerIds = learners.map((l) => Number(l.id));
+      const progress = learnerIds.length ? await db('elearning_progress').whereIn('learner_id', learnerIds).select('module_slug', 'started_at', 'completed_at', 'times_completed') : [];
+      const attempts = learnerIds.length ? await db('quiz_attempts').whereIn('learner_id', learnerIds).select('started_at', 'submitted_at', 'question_count', 'correct_count', 'passed') : [];
+      const certificates = learnerIds.length ? await db('certificates').whereIn('learner_id', learnerIds).select('code', 'name', 'passed_on') : [];
+      await audit(db, { actorUserId, action: 'participants.export', subject: `deltager:${id}`, at: clock.now() });
+      return {
+        deltager: { navn: p.name, email: p.email, gruppe: SURVEY_GROUP_LABELS[p.survey_group as SurveyGroup] ?? p.survey_group, superbruger: Boolean(p.superuser), oprettet: p.created_at },
+        parathedsundersoegelser: participation.map((r) => ({ runde: `${r.round_no}/3`, periode: `${r.opens_on} – ${r.closes_on}`, besvaret: Boolean(r.submitted) })),
+        personlige_links: links.map((l) => ({ formaal: l.purpose, oprettet: l.created_at, udloeber: l.expires_at, tilbagekaldt: l.revoked_at })),
+        e_laering: { fremdrift: progress, testforsoeg: attempts, kursusbeviser: certificates },
+        bemaerkning: 'Svarene i parathedsundersøgelser og evalueringer er anonyme og kan ikke knyttes til dig, så de er ikke med her.',
+      };
+    },
+
+    /** Purges a municipality's participant list and links a while after its round 3/3 closed. */
+    async purgeMunicipality(trx: DbOrTrx, code: number): Promise<number> {
+      const people = await trx('participants').where({ municipality_code: code }).select('id', 'email');
+      await erasePeople(trx, people.map((p) => ({ id: Number(p.id), email: String(p.email) })));
+      await audit(trx, { actorUserId: null, action: 'participants.purge', subject: `kommune:${code}`, details: { count: people.length }, at: clock.now() });
+      return people.length;
     },
   };
 }
 export type ParticipantsService = ReturnType<typeof createParticipantsService>;
 export { Conflict };
+
+/** Deletes people (cascading to links, participation, learners, attempts, certificates) and masks them in the outbox. */
+async function erasePeople(trx: DbOrTrx, people: Array<{ id: number; email: string }>): Promise<void> {
+  for (let i = 0; i < people.length; i += 500) {
+    const chunk = people.slice(i, i + 500);
+    await trx('participants').whereIn('id', chunk.map((p) => p.id)).delete();
+    for (const p of chunk) {
+      const rows = await trx('outbox').where('recipients', 'like', `%${p.email.toLowerCase()}%`).select('id', 'recipients', 'status');
+      for (const r of rows) {
+        const list = (JSON.parse(r.recipients) as string[]).filter((a) => a.toLowerCase() !== p.email.toLowerCase());
+        // Mail only to this person and not yet sent is dropped; otherwise the address is removed from the record.
+        if (!list.length && ['pending', 'held', 'failed'].includes(String(r.status))) await trx('outbox').where({ id: r.id }).delete();
+        else await trx('outbox').where({ id: r.id }).update({ recipients: JSON.stringify(list.length ? list : ['[slettet]']) });
+      }
+    }
+  }
+}
 
 /** Count of invited participants per group (for response rates). */
 export async function invitedPerGroup(db: DbOrTrx, code: number): Promise<Record<SurveyGroup, number>> {

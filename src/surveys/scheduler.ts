@@ -1,18 +1,20 @@
 import { safeError, type Logger } from '../shared/logger.js';
-import type { RoundsService } from './rounds.service.js';
+import type { SurveyServices } from './surveys.services.js';
 
 /** Runs the rounds tick on an interval; every instance may run it, the tick is idempotent. */
-export function startScheduler(rounds: RoundsService, logger: Logger, intervalSeconds: number, onClosed?: (roundId: number) => Promise<void>): () => void {
+export function startScheduler(surveys: Pick<SurveyServices, 'rounds' | 'purgeDue'>, logger: Logger, intervalSeconds: number, onClosed?: (roundId: number) => Promise<void>): () => void {
   if (intervalSeconds <= 0) return () => undefined;
   let running = false;
   const run = async () => {
     if (running) return;
     running = true;
     try {
-      const events = await rounds.tick();
+      const events = await surveys.rounds.tick();
       if (events.length) logger.info({ events: events.map((e) => `${e.type}:${e.roundId}`) }, 'scheduler tick');
       // A closed round's published aggregate is computed once now, not on the first dashboard view.
       for (const e of events) if (e.type === 'closed' && onClosed) await onClosed(e.roundId);
+      const purged = await surveys.purgeDue();
+      if (purged.length) logger.info({ municipalities: purged }, 'participant lists purged');
     } catch (err) {
       logger.error({ err: safeError(err) }, 'scheduler tick failed');
     } finally {

@@ -283,6 +283,18 @@ export function surveysRoutes(deps: Deps): Router {
     }),
   );
 
+  router.get(
+    '/kommune/deltagere/:id/data',
+    requireRole('projektleder'),
+    handle(async (req, res) => {
+      const user = currentUser(req);
+      const data = await deps.participants.exportPerson(policy.municipalityManager(user), idParam(req, 'id'), user.id);
+      res.setHeader('Content-Disposition', 'attachment; filename="persondata.json"');
+      res.setHeader('Cache-Control', 'no-store');
+      res.type('application/json').send(JSON.stringify(data, null, 2));
+    }),
+  );
+
   router.post(
     '/kommune/deltagere/:id/slet',
     requireRole('projektleder'),

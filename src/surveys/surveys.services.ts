@@ -14,10 +14,22 @@ export function createSurveyServices(
   onEvent: ((trx: DbOrTrx, e: RoundEvent) => Promise<void>) | null = createSurveyMailHook(deps),
 ) {
   const version = currentVersion(deps.instruments);
+  const participants = createParticipantsService({ db: deps.db, clock: deps.clock });
   return {
+    /** Purges participant lists and links of municipalities whose round 3/3 closed PURGE_AFTER_DAYS ago. */
+    async purgeDue(): Promise<number[]> {
+      const cutoff = new Date(deps.clock.now().getTime() - deps.config.purgeAfterDays * 86_400_000);
+      const codes = await deps.db('survey_rounds as r')
+        .where({ 'r.round_no': 3, 'r.state': 'closed' })
+        .andWhere('r.closed_at', '<=', cutoff)
+        .whereExists(deps.db('participants as p').whereRaw('p.municipality_code = r.municipality_code'))
+        .pluck('r.municipality_code');
+      for (const code of codes) await deps.db.transaction((trx) => participants.purgeMunicipality(trx, Number(code)));
+      return codes.map(Number);
+    },
     rounds: createRoundsService({ db: deps.db, clock: deps.clock, windowDays: deps.config.surveyWindowDays, instrumentVersion: version, onEvent: onEvent ?? undefined }),
     answering: createAnsweringService({ db: deps.db, clock: deps.clock, instruments: deps.instruments, currentVersion: version }),
-    participants: createParticipantsService({ db: deps.db, clock: deps.clock }),
+    participants,
     results: createResultsService({ db: deps.db, instruments: deps.instruments, k: effectiveK(deps.config.kThreshold) }),
   };
 }
