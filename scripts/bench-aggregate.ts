@@ -16,7 +16,7 @@ import { createDb } from '../src/db/knex.js';
 import { createLogger } from '../src/shared/logger.js';
 import { FixedClock } from '../src/shared/clock.js';
 import { createSurveyServices } from '../src/surveys/surveys.services.js';
-import { createAggregateStore } from '../src/reporting/aggregates.js';
+import { createAggregateStore } from '../src/surveys/aggregates.js';
 import { effectiveK } from '../src/surveys/anonymity.js';
 import { toRound } from '../src/surveys/rounds.repository.js';
 import { SURVEY_GROUPS } from '../src/surveys/groups.js';

@@ -25,7 +25,7 @@ import { ELEARNING_CONTENT_DIR, elearningRoutes } from './elearning/elearning.ro
 import { loadElearningContent } from './elearning/content.loader.js';
 import { reportingRoutes } from './reporting/reporting.routes.js';
 import { createDashboardService } from './reporting/dashboard.service.js';
-import { createAggregateStore } from './reporting/aggregates.js';
+import { createAggregateStore } from './surveys/aggregates.js';
 import { createLearningSource } from './reporting/learning.source.js';
 import { effectiveK } from './surveys/anonymity.js';
 import { surveysRoutes } from './surveys/surveys.routes.js';

@@ -4,7 +4,7 @@ import { buildDeps } from './container.js';
 import { createApp } from './app.js';
 import { createSurveyServices } from './surveys/surveys.services.js';
 import { startScheduler } from './surveys/scheduler.js';
-import { createAggregateStore } from './reporting/aggregates.js';
+import { createAggregateStore } from './surveys/aggregates.js';
 import { effectiveK } from './surveys/anonymity.js';
 import { roundsRepository } from './surveys/rounds.repository.js';
 import { createMailWorker } from './mail/mail.worker.js';

@@ -11,6 +11,7 @@ import { readinessCsvBuffer, readinessXlsxBuffer } from '../reporting/readiness.
 import { createMailService, uniqueAddresses } from './mail.service.js';
 import { combinedTable, municipalityLine, municipalityResultsView, templateHelpers } from './mail.presenter.js';
 import { renderMail } from './templates.js';
+import { createAggregateStore } from '../surveys/aggregates.js';
 
 type Deps = Pick<AppDeps, 'db' | 'clock' | 'config' | 'instruments'>;
 
@@ -36,7 +37,8 @@ export function createSurveyMailHook(deps: Deps): (trx: DbOrTrx, event: RoundEve
   const links = createLinkService({ db: deps.db, clock, publicUrl: config.publicUrl });
   const k = effectiveK(config.kThreshold);
   // Reads inside the caller's transaction: SQLite has a single connection, and the close must be visible.
-  const resultsIn = (trx: DbOrTrx) => createResultsService({ db: trx as AppDeps['db'], instruments, k });
+  const resultsIn = (trx: DbOrTrx) =>
+    createResultsService({ db: trx as AppDeps['db'], store: createAggregateStore({ db: trx as AppDeps['db'], instruments, k, clock }) });
   const exportDeps = (trx: DbOrTrx) => ({ db: trx as AppDeps['db'], instruments, config, clock });
 
   async function personalMail(trx: DbOrTrx, round: Round, m: Municipality, type: 'invitation' | 'reminder', reminderNo: number) {

@@ -7,7 +7,7 @@ import { ELEMENTS, ELEMENT_LABELS, SURVEY_GROUPS, SURVEY_GROUP_LABELS, type Elem
 import { combineCells, type CellScores, type Publication, type PublishedCell } from '../surveys/anonymity.js';
 import { barrierPoint, responseRate } from '../surveys/scoring.js';
 import { ROUND_SHORT } from '../surveys/rounds.service.js';
-import type { AggregateStore } from './aggregates.js';
+import type { AggregateStore } from '../surveys/aggregates.js';
 
 export type EvaluationSummary = { kind: 'elearning' | 'classroom'; title: string; n: number; k: number; suppressed: boolean; items: Array<{ id: string; kind: string; text: string; mean: number | null }> };
 export type LearningFigures = {

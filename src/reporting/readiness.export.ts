@@ -9,7 +9,7 @@ import { ELEMENTS, ELEMENT_LABELS, SURVEY_GROUPS, SURVEY_GROUP_LABELS } from '..
 import { effectiveK, POOL_LABEL, type PublishedCell } from '../surveys/anonymity.js';
 import { STATUS_LABELS, roundOne } from '../surveys/scoring.js';
 import { ROUND_SHORT } from '../surveys/rounds.service.js';
-import { createAggregateStore, type RoundAggregate } from './aggregates.js';
+import { createAggregateStore, type RoundAggregate } from '../surveys/aggregates.js';
 
 export const READINESS_COLUMNS = ['kommunekode', 'kommune', 'region', 'bolge', 'runde', 'gruppe', 'element', 'besvarelser', 'gennemsnit', 'status'] as const;
 export const SUPPRESSED_STATUS = 'for få besvarelser';

@@ -1,9 +1,9 @@
 import type { Db } from '../db/knex.js';
 import { NotFound } from '../shared/errors.js';
 import { ELEMENTS, SURVEY_GROUPS, SURVEY_GROUP_LABELS, type ElementKey, type SurveyGroup } from './groups.js';
-import { itemElementMap, type Instrument } from './instrument.js';
-import { publishComments, publishRound, type Publication, type PublishedCell } from './anonymity.js';
-import { respondentScores, responseRate, trend, type Answer, type RespondentScores } from './scoring.js';
+import { publishComments, type Publication, type PublishedCell } from './anonymity.js';
+import type { AggregateStore } from './aggregates.js';
+import { responseRate, trend } from './scoring.js';
 import { roundsRepository, type Round } from './rounds.repository.js';
 import { invitedPerGroup } from './participants.service.js';
 
@@ -17,34 +17,11 @@ export type RoundResults = {
   comments: string[];
 };
 
-/** Respondent scores per group for one round, straight from the anonymous responses. */
-export async function respondentsOfRound(db: Db, round: Round, instruments: Map<number, Instrument>): Promise<Map<SurveyGroup, RespondentScores[]>> {
-  const rows = await db('survey_responses').where({ round_id: round.id }).select('survey_group', 'answers', 'instrument_version');
-  const byGroup = new Map<SurveyGroup, RespondentScores[]>();
-  const maps = new Map<number, ReturnType<typeof itemElementMap>>();
-  for (const row of rows) {
-    const version = Number(row.instrument_version);
-    if (!maps.has(version)) {
-      const inst = instruments.get(version);
-      if (!inst) continue;
-      maps.set(version, itemElementMap(inst));
-    }
-    const group = row.survey_group as SurveyGroup;
-    const list = byGroup.get(group) ?? [];
-    list.push(respondentScores(JSON.parse(row.answers) as Record<string, Answer>, maps.get(version)!));
-    byGroup.set(group, list);
-  }
-  return byGroup;
-}
-
 /** A round's results as the project leader sees them, through the one scoring and anonymity modules. */
-export function createResultsService({ db, instruments, k }: { db: Db; instruments: Map<number, Instrument>; k: number }) {
+export function createResultsService({ db, store }: { db: Db; store: AggregateStore }) {
+  /** The one published form of a round: stored once when closed, computed for an open one. */
   async function publicationOf(round: Round): Promise<Publication> {
-    const byGroup = await respondentsOfRound(db, round, instruments);
-    return publishRound(
-      SURVEY_GROUPS.filter((g) => byGroup.has(g)).map((g) => ({ group: g, respondents: byGroup.get(g)! })),
-      k,
-    );
+    return (await store.forRound(round)).publication;
   }
 
   return {

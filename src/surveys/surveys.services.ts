@@ -4,6 +4,7 @@ import { currentVersion } from './instrument.js';
 import { createAnsweringService } from './answering.service.js';
 import { createParticipantsService } from './participants.service.js';
 import { createResultsService } from './results.service.js';
+import { createAggregateStore } from './aggregates.js';
 import { createRoundsService, type RoundEvent } from './rounds.service.js';
 import type { DbOrTrx } from '../db/knex.js';
 import { createSurveyMailHook } from '../mail/survey-events.js';
@@ -30,7 +31,7 @@ export function createSurveyServices(
     rounds: createRoundsService({ db: deps.db, clock: deps.clock, windowDays: deps.config.surveyWindowDays, instrumentVersion: version, onEvent: onEvent ?? undefined }),
     answering: createAnsweringService({ db: deps.db, clock: deps.clock, instruments: deps.instruments, currentVersion: version }),
     participants,
-    results: createResultsService({ db: deps.db, instruments: deps.instruments, k: effectiveK(deps.config.kThreshold) }),
+    results: createResultsService({ db: deps.db, store: createAggregateStore({ db: deps.db, instruments: deps.instruments, k: effectiveK(deps.config.kThreshold), clock: deps.clock }) }),
   };
 }
 export type SurveyServices = ReturnType<typeof createSurveyServices>;

@@ -1,10 +1,32 @@
 import type { Db } from '../db/knex.js';
 import type { Clock } from '../shared/clock.js';
-import { SURVEY_GROUPS, type SurveyGroup } from '../surveys/groups.js';
-import type { Instrument } from '../surveys/instrument.js';
-import { publishRound, type Publication } from '../surveys/anonymity.js';
-import { respondentsOfRound } from '../surveys/results.service.js';
-import type { Round } from '../surveys/rounds.repository.js';
+import { SURVEY_GROUPS, type SurveyGroup } from './groups.js';
+import type { Instrument } from './instrument.js';
+import { publishRound, type Publication } from './anonymity.js';
+import { itemElementMap } from './instrument.js';
+import { respondentScores, type Answer, type RespondentScores } from './scoring.js';
+import type { Round } from './rounds.repository.js';
+
+
+/** Respondent scores per group for one round, straight from the anonymous responses. */
+export async function respondentsOfRound(db: Db, round: Round, instruments: Map<number, Instrument>): Promise<Map<SurveyGroup, RespondentScores[]>> {
+  const rows = await db('survey_responses').where({ round_id: round.id }).select('survey_group', 'answers', 'instrument_version');
+  const byGroup = new Map<SurveyGroup, RespondentScores[]>();
+  const maps = new Map<number, ReturnType<typeof itemElementMap>>();
+  for (const row of rows) {
+    const version = Number(row.instrument_version);
+    if (!maps.has(version)) {
+      const inst = instruments.get(version);
+      if (!inst) continue;
+      maps.set(version, itemElementMap(inst));
+    }
+    const group = row.survey_group as SurveyGroup;
+    const list = byGroup.get(group) ?? [];
+    list.push(respondentScores(JSON.parse(row.answers) as Record<string, Answer>, maps.get(version)!));
+    byGroup.set(group, list);
+  }
+  return byGroup;
+}
 
 export type RoundAggregate = { roundId: number; k: number; respondents: number; groupCounts: Record<SurveyGroup, number>; publication: Publication };
 
