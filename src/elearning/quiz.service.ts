@@ -63,18 +63,28 @@ export function createQuizService(deps: QuizDeps) {
     }
   };
 
+  /** The learner's unfinished attempt; one drawn from an older question bank cannot be finished, so it is dropped. */
+  const currentUnfinished = async (trx: DbOrTrx, learner: Learner): Promise<AttemptRow | null> => {
+    const open = await quizRepository.unfinished(trx, learner.id);
+    if (!open) return null;
+    const stale = (await quizRepository.items(trx, open.id)).some((i) => !content.question(i.questionId));
+    if (!stale) return open;
+    await trx('quiz_attempts').where({ id: open.id }).whereNull('submitted_at').delete();
+    return null;
+  };
+
   return {
     passPercent: deps.passPercent,
     questionsPerAttempt: deps.questionsPerAttempt ?? QUESTIONS_PER_ATTEMPT,
 
     async unfinished(learner: Learner): Promise<AttemptRow | null> {
-      return quizRepository.unfinished(db, learner.id);
+      return db.transaction((trx) => currentUnfinished(trx, learner));
     },
 
     /** The open attempt, or a freshly drawn one. */
     async startOrResume(learner: Learner): Promise<number> {
       return db.transaction(async (trx) => {
-        const open = await quizRepository.unfinished(trx, learner.id);
+        const open = await currentUnfinished(trx, learner);
         if (open) return open.id;
         const items = drawAttempt(content.questions, content.objectives, deps.rng, deps.questionsPerAttempt ?? QUESTIONS_PER_ATTEMPT);
         return quizRepository.create(trx, { learnerId: learner.id, startedAt: clock.now(), passPercent: deps.passPercent, items });
@@ -87,7 +97,7 @@ export function createQuizService(deps: QuizDeps) {
       const items = await quizRepository.items(db, attemptId);
       const questions = items.map((item) => {
         const q = content.question(item.questionId);
-        if (!q) throw new Error(`question ${item.questionId} is no longer in the bank`);
+        if (!q) throw new Conflict('Spørgsmålene i testen er blevet opdateret, siden du startede dette forsøg. Gå til testens side, og start igen.');
         const selected = new Set(item.selected ?? []);
         return {
           position: item.position,

@@ -50,6 +50,18 @@ describe('final test over HTTP', () => {
     expect((await agent.get('/e-laering/certifikat').expect(200)).text).toContain('Petra Pass');
   });
 
+  it('when the question bank changed under an unfinished attempt, then its page says so (409) and starting again draws a fresh attempt', async () => {
+    const { agent } = await caseworkerAgent(t);
+    const id = await startAttempt(agent, await csrfOf(agent));
+    await t.db('quiz_attempt_items').where({ attempt_id: id, position: 1 }).update({ question_id: 'Q999' });
+    const page = await agent.get(`/e-laering/test/forsoeg/${id}`);
+    expect(page.status).toBe(409);
+    expect(page.text).toContain('Spørgsmålene i testen er blevet opdateret');
+    const fresh = await startAttempt(agent, await csrfOf(agent));
+    expect(fresh).not.toBe(id);
+    await agent.get(`/e-laering/test/forsoeg/${fresh}`).expect(200);
+  });
+
   it('when a learner passes for the first time, then one "test passed" mail with the certificate link is queued, and a later pass queues none', async () => {
     const { agent, email } = await caseworkerAgent(t, { firstName: 'Mads', lastName: 'Mail' });
     const first = await startAttempt(agent, await csrfOf(agent));
