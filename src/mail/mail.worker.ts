@@ -8,7 +8,8 @@ import { safeError } from '../shared/logger.js';
 export type MailTransport = {
   sendMail(message: {
     from: string;
-    to: string[];
+    to: string | string[];
+    envelope?: { from: string; to: string[] };
     subject: string;
     html?: string;
     text?: string;
@@ -82,9 +83,12 @@ export function createMailWorker(deps: Pick<AppDeps, 'db' | 'clock' | 'config' |
     if (!t) return null;
     const attachments = await outboxRepository.attachmentsOf(db, id);
     try {
+      // Several recipients (a municipality's results) do not see each other's addresses.
+      const fromAddress = /<([^>]+)>/.exec(config.mail.from)?.[1] ?? config.mail.from;
       const info = await t.sendMail({
         from: config.mail.from,
-        to: m.to,
+        to: m.to.length > 1 ? 'Modtagere:;' : m.to,
+        envelope: { from: fromAddress, to: m.to },
         subject: m.subject,
         html: m.html ?? undefined,
         text: m.text ?? undefined,

@@ -4,7 +4,7 @@ import request from 'supertest';
 import ExcelJS from 'exceljs';
 import { createTestApp, FixedClock, type TestApp } from '../support/app.js';
 import { addParticipant, answerAll, roundId } from '../surveys/support.js';
-import { startSmtpSink, toAddresses, type SmtpSink } from './support.js';
+import { headerAddresses, startSmtpSink, toAddresses, type SmtpSink } from './support.js';
 import { createSurveyServices } from '../../src/surveys/surveys.services.js';
 import { createMailWorker, type MailWorker } from '../../src/mail/mail.worker.js';
 import { readinessCsvBuffer } from '../../src/reporting/readiness.export.js';
@@ -115,6 +115,8 @@ describe('survey mail from invitation to results', () => {
     expect(await worker.runOnce()).toEqual({ sent: 2, retried: 0, failed: 0 });
     const reminders = sink.messages.slice(before);
     expect(reminders.map((m) => toAddresses(m)[0]).sort()).toEqual(['info1@aarhus.example.dk', 'info2@aarhus.example.dk']);
+    // A personal message names its one recipient in the To header.
+    for (const m of reminders) expect(headerAddresses(m)).toEqual(toAddresses(m));
     expect(reminders[0]!.subject).toBe('Påmindelse: Spørgeskema om parathed til KSD (1/3)');
     // A fresh personal link that works too.
     const res = await request.agent(t.app).get(linkIn(reminders[0]!.text!)!).expect(303);
@@ -130,6 +132,8 @@ describe('survey mail from invitation to results', () => {
     const results = sink.messages.slice(before).find((m) => m.subject?.startsWith('Resultater'))!;
     expect(results.subject).toBe('Resultater: Parathedsundersøgelse 1/3 – Aarhus Kommune');
     expect(toAddresses(results).sort()).toEqual(['ksd@aarhus.example.dk', 'leder.yc@aarhus.example.dk', 'projektleder@aarhus.example.dk']);
+    // The recipients do not see each other's addresses.
+    expect(headerAddresses(results)).toEqual([]);
 
     const html = results.html as string;
     const text = results.text!;

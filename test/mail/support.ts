@@ -5,6 +5,8 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 
 export type SinkMode = 'ok' | 'defer' | 'reject';
 
+const envelopes = new WeakMap<ParsedMail, string[]>();
+
 /** A real SMTP server on 127.0.0.1 that parses what it receives; it can defer (421) or reject (550). */
 export type SmtpSink = {
   port: number;
@@ -45,9 +47,10 @@ export async function startSmtpSink(): Promise<SmtpSink> {
           err.responseCode = sink.mode === 'defer' ? 421 : 550;
           callback(err);
         },
-        onData(stream, _session, callback) {
+        onData(stream, session, callback) {
           simpleParser(stream)
             .then((mail) => {
+              envelopes.set(mail, session.envelope.rcptTo.map((r) => r.address.toLowerCase()));
               sink.messages.push(mail);
               callback();
             })
@@ -70,8 +73,13 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   return sink;
 }
 
-/** Addresses a received message was sent to. */
+/** Addresses a received message was delivered to (the SMTP envelope, so hidden recipients count too). */
 export function toAddresses(mail: ParsedMail): string[] {
+  return envelopes.get(mail) ?? [];
+}
+
+/** The addresses in the message's own To header. */
+export function headerAddresses(mail: ParsedMail): string[] {
   const to = Array.isArray(mail.to) ? mail.to : mail.to ? [mail.to] : [];
-  return to.flatMap((a) => a.value.map((v) => (v.address ?? '').toLowerCase()));
+  return to.flatMap((a) => a.value.map((v) => (v.address ?? '').toLowerCase())).filter(Boolean);
 }
