@@ -181,7 +181,7 @@ export function createApp(deps: AppDeps): express.Express {
     store: createAggregateStore({ db, instruments: deps.instruments, k: effectiveK(config.kThreshold), clock: deps.clock }),
     learning: createLearningSource(db, elearningContent, deps.clock, config.kThreshold),
   });
-  app.use(reportingRoutes({ ...deps, dashboards, learningExport: null }));
+  app.use(reportingRoutes({ ...deps, dashboards }));
   app.use(pageRoutes());
   app.use(elearningRoutes(deps, elearningContent));
   app.use(mailRoutes(deps));

@@ -24,7 +24,6 @@ export type LearningRow = {
   bestaaelsesprocent: number | null;
   gennemsnit_bedste_score: number | null;
 };
-export type LearningExportSource = null;
 
 /** Municipality × learner group: enrolled, module completions, passed, pass rate, mean best score (hidden below k testees). */
 export async function learningRows(deps: Pick<AppDeps, 'db' | 'config'>, filter: ReadinessFilter = {}): Promise<LearningRow[]> {
@@ -78,7 +77,7 @@ export async function learningRows(deps: Pick<AppDeps, 'db' | 'config'>, filter:
 }
 
 /** The learning export as CSV in the Danish Excel dialect or RFC 4180. */
-export function learningCsvStream(deps: Pick<AppDeps, 'db' | 'config'>, _source: LearningExportSource, filter: ReadinessFilter = {}, dialect: Dialect = 'excel'): Readable {
+export function learningCsvStream(deps: Pick<AppDeps, 'db' | 'config'>, filter: ReadinessFilter = {}, dialect: Dialect = 'excel'): Readable {
   const excel = dialect === 'excel';
   const num = (x: number | null) => (x === null ? '' : excel ? x.toFixed(1).replace('.', ',') : x.toFixed(1));
   const csv = stringify({ delimiter: excel ? ';' : ',', record_delimiter: '\r\n', bom: excel, header: true, columns: [...LEARNING_COLUMNS] });

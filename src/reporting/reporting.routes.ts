@@ -7,15 +7,40 @@ import { audit } from '../shared/audit.js';
 import { NotFound } from '../shared/errors.js';
 import { isoDay } from '../shared/clock.js';
 import { municipalitiesRepository } from '../municipalities/municipalities.repository.js';
-import { ELEMENTS, ELEMENT_LABELS, SURVEY_GROUPS, SURVEY_GROUP_LABELS, isSurveyGroup } from '../surveys/groups.js';
+import {
+  ELEMENTS,
+  ELEMENT_LABELS,
+  SURVEY_GROUPS,
+  SURVEY_GROUP_LABELS,
+  isSurveyGroup,
+} from '../surveys/groups.js';
 import { BARRIER_ADVICE, STATUS_LABELS, formatPercent, formatScore } from '../surveys/scoring.js';
 import { ROUND_LABELS, ROUND_SHORT, STATE_LABELS } from '../surveys/rounds.service.js';
 import { effectiveK } from '../surveys/anonymity.js';
 import { STATUS_WORD, type DashboardService } from './dashboard.service.js';
-import { readinessCsvStream, writeReadinessXlsx, type ReadinessFilter } from './readiness.export.js';
-import { learningCsvStream, type LearningExportSource } from './learning.export.js';
+import {
+  readinessCsvStream,
+  writeReadinessXlsx,
+  type Dialect,
+  type ReadinessFilter,
+} from './readiness.export.js';
+import type { Readable } from 'node:stream';
+import { learningCsvStream } from './learning.export.js';
 
-const view = { ELEMENTS, ELEMENT_LABELS, SURVEY_GROUPS, SURVEY_GROUP_LABELS, STATUS_LABELS, BARRIER_ADVICE, ROUND_LABELS, ROUND_SHORT, STATE_LABELS, STATUS_WORD, formatScore, formatPercent };
+const view = {
+  ELEMENTS,
+  ELEMENT_LABELS,
+  SURVEY_GROUPS,
+  SURVEY_GROUP_LABELS,
+  STATUS_LABELS,
+  BARRIER_ADVICE,
+  ROUND_LABELS,
+  ROUND_SHORT,
+  STATE_LABELS,
+  STATUS_WORD,
+  formatScore,
+  formatPercent,
+};
 
 const filterSchema = z.object({
   bolge: z.coerce.number().int().min(1).max(8).optional().catch(undefined),
@@ -35,7 +60,7 @@ function filterOf(req: Request) {
 }
 
 /** Dashboards for project leaders and KOMBIT, and KOMBIT's downloads. */
-export function reportingRoutes(deps: AppDeps & { dashboards: DashboardService; learningExport: LearningExportSource }): Router {
+export function reportingRoutes(deps: AppDeps & { dashboards: DashboardService }): Router {
   const router = Router();
 
   router.get(
@@ -44,7 +69,12 @@ export function reportingRoutes(deps: AppDeps & { dashboards: DashboardService; 
     handle(async (req, res) => {
       const code = policy.municipalityReader(currentUser(req));
       const data = await deps.dashboards.municipality(code);
-      res.render('reporting/municipality', { title: `Dashboard – ${data.municipality.name} Kommune`, data, kombitView: false, ...view });
+      res.render('reporting/municipality', {
+        title: `Dashboard – ${data.municipality.name} Kommune`,
+        data,
+        kombitView: false,
+        ...view,
+      });
     }),
   );
 
@@ -59,7 +89,14 @@ export function reportingRoutes(deps: AppDeps & { dashboards: DashboardService; 
       if (filter.wave) qs.set('bolge', String(filter.wave));
       if (filter.region) qs.set('region', filter.region);
       if (filter.roundNo) qs.set('runde', String(filter.roundNo));
-      res.render('reporting/national', { title: 'National oversigt', data, filter, query: qs.size ? `?${qs}` : '', k: effectiveK(deps.config.kThreshold), ...view });
+      res.render('reporting/national', {
+        title: 'National oversigt',
+        data,
+        filter,
+        query: qs.size ? `?${qs}` : '',
+        k: effectiveK(deps.config.kThreshold),
+        ...view,
+      });
     }),
   );
 
@@ -71,63 +108,74 @@ export function reportingRoutes(deps: AppDeps & { dashboards: DashboardService; 
       const m = await municipalitiesRepository.byCode(deps.db, Number(param(req, 'code')));
       if (!m) throw new NotFound('Kommunen findes ikke.');
       const data = await deps.dashboards.municipality(m.code);
-      res.render('reporting/municipality', { title: `Dashboard – ${m.name} Kommune`, data, kombitView: true, ...view });
+      res.render('reporting/municipality', {
+        title: `Dashboard – ${m.name} Kommune`,
+        data,
+        kombitView: true,
+        ...view,
+      });
     }),
   );
 
-  const download = (res: Response, name: string, type: string) => {
-    res.setHeader('Content-Type', type);
-    res.setHeader('Content-Disposition', `attachment; filename="${name}"`);
-    res.setHeader('Cache-Control', 'no-store');
-  };
-  const exportFilter = (req: Request): ReadinessFilter => {
-    const f = filterOf(req);
-    return { wave: f.wave, region: f.region, roundNo: f.roundNo };
+  const CSV = 'text/csv; charset=utf-8';
+  const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+  /** A KOMBIT download: authorised, written to the audit log, then streamed with no caching. */
+  const downloadRoute = (
+    path: string,
+    action: string,
+    file: string,
+    type: string,
+    send: (res: Response, filter: ReadinessFilter, dialect: Dialect) => Promise<void> | void,
+  ) =>
+    router.get(
+      path,
+      requireRole('kombit'),
+      handle(async (req, res) => {
+        const user = currentUser(req);
+        policy.national(user);
+        const f = filterOf(req);
+        const filter: ReadinessFilter = { wave: f.wave, region: f.region, roundNo: f.roundNo };
+        const dialect: Dialect = req.query.dialect === 'rfc4180' ? 'rfc4180' : 'excel';
+        await audit(deps.db, {
+          actorUserId: user.id,
+          action,
+          details: { dialect, ...filter },
+          at: deps.clock.now(),
+        });
+        res.setHeader('Content-Type', type);
+        res.setHeader(
+          'Content-Disposition',
+          `attachment; filename="${file}-${isoDay(deps.clock.now())}.${type === XLSX ? 'xlsx' : 'csv'}"`,
+        );
+        res.setHeader('Cache-Control', 'no-store');
+        await send(res, filter, dialect);
+      }),
+    );
+  const pipe = (stream: Readable, res: Response) => {
+    stream.on('error', (err) => res.destroy(err));
+    stream.pipe(res);
   };
 
-  router.get(
+  downloadRoute(
     '/national/download/parathed.csv',
-    requireRole('kombit'),
-    handle(async (req, res) => {
-      const user = currentUser(req);
-      policy.national(user);
-      const dialect = req.query.dialect === 'rfc4180' ? 'rfc4180' : 'excel';
-      const filter = exportFilter(req);
-      await audit(deps.db, { actorUserId: user.id, action: 'download.readiness.csv', details: { dialect, ...filter }, at: deps.clock.now() });
-      download(res, `parathed-${isoDay(deps.clock.now())}.csv`, 'text/csv; charset=utf-8');
-      const stream = readinessCsvStream(deps, filter, dialect);
-      stream.on('error', (err) => res.destroy(err));
-      stream.pipe(res);
-    }),
+    'download.readiness.csv',
+    'parathed',
+    CSV,
+    (res, filter, dialect) => pipe(readinessCsvStream(deps, filter, dialect), res),
   );
-
-  router.get(
+  downloadRoute(
     '/national/download/parathed.xlsx',
-    requireRole('kombit'),
-    handle(async (req, res) => {
-      const user = currentUser(req);
-      policy.national(user);
-      const filter = exportFilter(req);
-      await audit(deps.db, { actorUserId: user.id, action: 'download.readiness.xlsx', details: { ...filter }, at: deps.clock.now() });
-      download(res, `parathed-${isoDay(deps.clock.now())}.xlsx`, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
-      await writeReadinessXlsx(deps, filter, res);
-    }),
+    'download.readiness.xlsx',
+    'parathed',
+    XLSX,
+    (res, filter) => writeReadinessXlsx(deps, filter, res),
   );
-
-  router.get(
+  downloadRoute(
     '/national/download/laering.csv',
-    requireRole('kombit'),
-    handle(async (req, res) => {
-      const user = currentUser(req);
-      policy.national(user);
-      const filter = exportFilter(req);
-      const dialect = req.query.dialect === 'rfc4180' ? 'rfc4180' : 'excel';
-      await audit(deps.db, { actorUserId: user.id, action: 'download.learning.csv', details: { dialect, ...filter }, at: deps.clock.now() });
-      download(res, `laering-${isoDay(deps.clock.now())}.csv`, 'text/csv; charset=utf-8');
-      const stream = learningCsvStream(deps, deps.learningExport, filter, dialect);
-      stream.on('error', (err) => res.destroy(err));
-      stream.pipe(res);
-    }),
+    'download.learning.csv',
+    'laering',
+    CSV,
+    (res, filter, dialect) => pipe(learningCsvStream(deps, filter, dialect), res),
   );
 
   return router;
