@@ -29,6 +29,7 @@ import { createAggregateStore } from './surveys/aggregates.js';
 import { createLearningSource } from './reporting/learning.source.js';
 import { effectiveK } from './surveys/anonymity.js';
 import { surveysRoutes } from './surveys/surveys.routes.js';
+import { roundsRoutes } from './surveys/rounds.routes.js';
 import { mailRoutes } from './mail/mail.routes.js';
 import { adminRoutes } from './admin/admin.routes.js';
 import { createSurveyServices } from './surveys/surveys.services.js';
@@ -182,6 +183,7 @@ export function createApp(deps: AppDeps): express.Express {
     learning: createLearningSource(db, elearningContent, deps.clock, config.kThreshold),
   });
   app.use(reportingRoutes({ ...deps, dashboards }));
+  app.use(roundsRoutes({ db, rounds: surveys.rounds }));
   app.use(pageRoutes());
   app.use(elearningRoutes(deps, elearningContent));
   app.use(mailRoutes(deps));

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../app.js';
-import { currentUser, handle, param, parseInput, requireRole } from '../web/http.js';
+import { currentUser, handle, idParam, parseInput, requireRole, takeFlash } from '../web/http.js';
 import { audit } from '../shared/audit.js';
 import { NotFound, ValidationError } from '../shared/errors.js';
 import { municipalitiesRepository } from '../municipalities/municipalities.repository.js';
@@ -18,8 +18,7 @@ export function adminRoutes(deps: Pick<AppDeps, 'db' | 'clock' | 'config'>): Rou
     '/admin/kommuner',
     requireRole('administrator'),
     handle(async (req, res) => {
-      res.render('admin/municipalities', { title: 'Kommuner og CVR-numre', municipalities: await municipalitiesRepository.list(db), errors: {}, notice: req.session.flash ?? null, kombitCvr: deps.config.kombitCvr });
-      delete req.session.flash;
+      res.render('admin/municipalities', { title: 'Kommuner og CVR-numre', municipalities: await municipalitiesRepository.list(db), errors: {}, notice: takeFlash(req), kombitCvr: deps.config.kombitCvr });
     }),
   );
 
@@ -28,7 +27,7 @@ export function adminRoutes(deps: Pick<AppDeps, 'db' | 'clock' | 'config'>): Rou
     requireRole('administrator'),
     handle(async (req, res) => {
       const user = currentUser(req);
-      const code = Number(param(req, 'code'));
+      const code = idParam(req, 'code');
       const m = await municipalitiesRepository.byCode(db, code);
       if (!m) throw new NotFound('Kommunen findes ikke.');
       let cvr: string;

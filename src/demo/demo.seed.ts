@@ -5,7 +5,7 @@ import { seededRng } from '../shared/random.js';
 import { municipalitiesRepository } from '../municipalities/municipalities.repository.js';
 import { createSurveyServices } from '../surveys/surveys.services.js';
 import { currentVersion, elementsOf } from '../surveys/instrument.js';
-import { ELEMENTS, SURVEY_GROUPS, type SurveyGroup } from '../surveys/groups.js';
+import { SURVEY_GROUPS, type SurveyGroup } from '../surveys/groups.js';
 import { loadElearningContent } from '../elearning/content.loader.js';
 import { ELEARNING_CONTENT_DIR } from '../elearning/elearning.routes.js';
 import { seedDemoElearning } from './demo.elearning.js';
@@ -144,7 +144,6 @@ export async function seedDemoData(deps: Pick<AppDeps, 'db' | 'clock' | 'config'
       await trx.batchInsert('survey_responses', responses, 200);
     });
   }
-  void ELEMENTS;
   const content = loadElearningContent(ELEARNING_CONTENT_DIR);
   await seedDemoElearning(db, deps.clock, content, rnd, deps.config.testPassPercent);
   // Aarhus held a classroom course; its evaluations reach k so the dashboard shows them.

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../app.js';
 import { contentDir } from '../shared/paths.js';
 import { NotFound, ValidationError } from '../shared/errors.js';
-import { handle, param, parseInput } from '../web/http.js';
+import { handle, param, parseInput, takeFlash } from '../web/http.js';
 import { loadElearningContent, type ElearningContent } from './content.loader.js';
 import { answerStep, createElearningService } from './elearning.service.js';
 import { keysOf, presentProgress, splitAfterTitle } from './elearning.presenter.js';
@@ -98,8 +98,7 @@ export function elearningRoutes(deps: AppDeps, content: ElearningContent = loadE
       await elearning.markStarted(me, module.slug);
       const status = (await elearning.progress(me)).find((p) => p.module.slug === module.slug)!;
       const done = await elearning.exercisesDone(me);
-      const flash = req.session.flash;
-      delete req.session.flash;
+      const flash = takeFlash(req);
       res.render('elearning/module', {
         title: module.title,
         module,

@@ -2,7 +2,7 @@ import { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { Db } from '../db/knex.js';
 import { Forbidden, NotFound, ValidationError } from '../shared/errors.js';
-import { currentUser, handle, param, parseInput, requireRole } from '../web/http.js';
+import { currentUser, handle, param, parseInput, requireRole, takeFlash } from '../web/http.js';
 import type { ElearningContent } from './content.loader.js';
 import type { EvaluationForm, EvaluationKind } from './content.schemas.js';
 import type { EvaluationsService } from './evaluations.service.js';
@@ -156,9 +156,8 @@ export function evaluationRoutes({ db, evaluations, content, publicUrl }: { db: 
     handle(async (req, res) => {
       const user = currentUser(req);
       if (!user.municipalityCode) throw new Forbidden();
-      const flash = req.session.flash;
-      delete req.session.flash;
-      await renderCourses(res, user.municipalityCode, 200, {}, {}, flash);
+      const flash = takeFlash(req);
+      await renderCourses(res, user.municipalityCode, 200, {}, {}, flash ?? undefined);
     }),
   );
 

@@ -1,7 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import type { Db } from '../db/knex.js';
 import { Conflict, NotFound, ValidationError } from '../shared/errors.js';
-import { handle, param } from '../web/http.js';
+import { handle, param, takeFlash } from '../web/http.js';
 import type { ElearningContent } from './content.loader.js';
 import type { QuizService, PostedAnswers } from './quiz.service.js';
 import { learnerOf } from './learner.gate.js';
@@ -68,8 +68,7 @@ export function quizRoutes({ quiz, content, learner, publicUrl, db }: { quiz: Qu
       const id = attemptIdOf(param(req, 'id'));
       const view = await quiz.attemptView(me, id);
       if (view.attempt.submittedAt) return res.redirect(303, `/e-laering/test/forsoeg/${id}/resultat`);
-      const flash = req.session.flash;
-      delete req.session.flash;
+      const flash = takeFlash(req);
       res.render('elearning/test-attempt', { title: 'Afsluttende test', ...view, rules, flash, error: null });
     }),
   );

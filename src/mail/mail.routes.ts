@@ -1,7 +1,7 @@
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import type { AppDeps } from '../app.js';
 import type { Config } from '../config.js';
-import { currentUser, handle, param, requireRole } from '../web/http.js';
+import { currentUser, handle, idParam, requireRole, takeFlash } from '../web/http.js';
 import { NotFound } from '../shared/errors.js';
 import { formatDanishDate } from '../shared/clock.js';
 import { outboxRepository, type MailKind, type OutboxStatus } from './outbox.repository.js';
@@ -30,12 +30,6 @@ export function devMailboxEnabled(config: Pick<Config, 'env'>): boolean {
 
 /** A sandboxed message body may show its own inline styles and data: images, nothing else. */
 export const MAIL_HTML_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; form-action 'none'; base-uri 'none'; sandbox";
-
-const idParam = (req: Request, name: string) => {
-  const n = Number(param(req, name));
-  if (!Number.isInteger(n) || n <= 0) throw new NotFound();
-  return n;
-};
 
 const dateTime = (d: Date | null) =>
   d ? d.toLocaleString('da-DK', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Europe/Copenhagen' }) : '–';
@@ -102,8 +96,7 @@ export function mailRoutes(deps: AppDeps): Router {
     requireRole('administrator'),
     handle(async (req, res) => {
       const { messages, counts } = await admin.latest(200);
-      const notice = req.session.flash ?? null;
-      delete req.session.flash;
+      const notice = takeFlash(req);
       res.render('mail/admin-log', { title: 'Mail-log', messages, counts, notice, devMailbox: devMailboxEnabled(deps.config), ...view });
     }),
   );

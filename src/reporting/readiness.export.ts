@@ -4,7 +4,7 @@ import ExcelJS from 'exceljs';
 import type { AppDeps } from '../app.js';
 import { systemClock } from '../shared/clock.js';
 import { municipalitiesRepository, type Municipality } from '../municipalities/municipalities.repository.js';
-import { roundsRepository, toRound, type Round } from '../surveys/rounds.repository.js';
+import { toRound, type Round } from '../surveys/rounds.repository.js';
 import { ELEMENTS, ELEMENT_LABELS, SURVEY_GROUPS, SURVEY_GROUP_LABELS } from '../surveys/groups.js';
 import { effectiveK, POOL_LABEL, type PublishedCell } from '../surveys/anonymity.js';
 import { STATUS_LABELS, roundOne } from '../surveys/scoring.js';
@@ -82,7 +82,6 @@ export async function* readinessRows(deps: Deps, filter: ReadinessFilter = {}): 
       for (const row of rowsOfRound(byCode.get(round.municipalityCode)!, round, aggs.get(round.id)!)) yield row;
     }
   }
-  void roundsRepository;
 }
 
 const formatNumber = (x: number | null, dialect: Dialect) => (x === null ? '' : dialect === 'excel' ? x.toFixed(1).replace('.', ',') : x.toFixed(1));

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../app.js';
-import { currentUser, handle, param, requireRole } from '../web/http.js';
+import { currentUser, handle, idParam, requireRole } from '../web/http.js';
 import { policy } from '../auth/policy.js';
 import { audit } from '../shared/audit.js';
 import { NotFound } from '../shared/errors.js';
@@ -105,7 +105,7 @@ export function reportingRoutes(deps: AppDeps & { dashboards: DashboardService }
     requireRole('kombit'),
     handle(async (req, res) => {
       policy.national(currentUser(req));
-      const m = await municipalitiesRepository.byCode(deps.db, Number(param(req, 'code')));
+      const m = await municipalitiesRepository.byCode(deps.db, idParam(req, 'code'));
       if (!m) throw new NotFound('Kommunen findes ikke.');
       const data = await deps.dashboards.municipality(m.code);
       res.render('reporting/municipality', {

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Db } from '../db/knex.js';
-import { formatDanishDate, type Clock } from '../shared/clock.js';
+import { formatDanishDate } from '../shared/clock.js';
 import { AppError, Conflict, Forbidden, NotFound, ValidationError } from '../shared/errors.js';
 import type { ParticipantAccess } from '../links/participant-access.js';
 import { roundsRepository, type Round } from './rounds.repository.js';
@@ -20,7 +20,7 @@ export class RoundNotOpen extends AppError {
 export const MAX_COMMENT = 2000;
 
 /** Answering a round: save and resume, then one anonymous response per participant per round. */
-export function createAnsweringService({ db, clock, instruments, currentVersion }: { db: Db; clock: Clock; instruments: Map<number, Instrument>; currentVersion: number }) {
+export function createAnsweringService({ db, instruments, currentVersion }: { db: Db; instruments: Map<number, Instrument>; currentVersion: number }) {
   async function load(access: ParticipantAccess, roundId: number): Promise<{ round: Round; instrument: Instrument }> {
     if (access.via === 'link' && access.roundId !== roundId) throw new Forbidden('Dit personlige link gælder en anden undersøgelse.');
     const round = await roundsRepository.byId(db, roundId);
@@ -108,7 +108,6 @@ export function createAnsweringService({ db, clock, instruments, currentVersion 
           comment: draft.comment ? draft.comment : null,
         });
       });
-      void clock;
     },
   };
 }

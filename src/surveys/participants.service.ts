@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Db, DbOrTrx } from '../db/knex.js';
 import type { Clock } from '../shared/clock.js';
 import { audit } from '../shared/audit.js';
-import { Conflict, NotFound, ValidationError } from '../shared/errors.js';
+import { NotFound, ValidationError } from '../shared/errors.js';
 import { SURVEY_GROUPS, SURVEY_GROUP_LABELS, isSurveyGroup, type SurveyGroup } from './groups.js';
 
 export type Participant = { id: number; municipalityCode: number; name: string; email: string; surveyGroup: SurveyGroup; superuser: boolean };
@@ -204,7 +204,6 @@ export function createParticipantsService({ db, clock }: { db: Db; clock: Clock 
   };
 }
 export type ParticipantsService = ReturnType<typeof createParticipantsService>;
-export { Conflict };
 
 /** Deletes people (cascading to links, participation, learners, attempts, certificates) and masks them in the outbox. */
 async function erasePeople(trx: DbOrTrx, people: Array<{ id: number; email: string }>): Promise<void> {

@@ -1,21 +1,20 @@
 import { Router, type Request } from 'express';
-import multer from 'multer';
+import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import type { Db } from '../db/knex.js';
-import { currentUser, handle, param, parseInput, requireRole } from '../web/http.js';
+import { currentUser, handle, idParam, param, parseInput, requireRole, takeFlash } from '../web/http.js';
+import { upload, view } from './surveys.view.js';
 import { policy } from '../auth/policy.js';
 import { participantFor } from '../links/participant-access.js';
 import type { LinkService } from '../links/links.service.js';
 import { Forbidden, NotFound, ValidationError } from '../shared/errors.js';
-import { addDays, formatDanishDate, isoDay, type Clock } from '../shared/clock.js';
+import { addDays, isoDay, type Clock } from '../shared/clock.js';
 import { audit } from '../shared/audit.js';
 import { municipalitiesRepository } from '../municipalities/municipalities.repository.js';
-import { SURVEY_GROUPS, SURVEY_GROUP_LABELS, ELEMENTS, ELEMENT_LABELS } from './groups.js';
+import { SURVEY_GROUP_LABELS } from './groups.js';
 import { elementsOf, type Instrument } from './instrument.js';
-import { BARRIER_ADVICE, STATUS_LABELS, formatPercent, formatScore } from './scoring.js';
-import { ROUND_LABELS, ROUND_SHORT, STATE_LABELS, type RoundsService } from './rounds.service.js';
+import { ROUND_LABELS, ROUND_SHORT } from './rounds.service.js';
 import { roundsRepository } from './rounds.repository.js';
-import { parsePlanCsv } from '../municipalities/plan-import.js';
 import type { AnsweringService } from './answering.service.js';
 import type { ParticipantsService, ImportProblem } from './participants.service.js';
 import { participantSchema } from './participants.service.js';
@@ -25,7 +24,6 @@ type Deps = {
   db: Db;
   clock: Clock;
   instruments: Map<number, Instrument>;
-  rounds: RoundsService;
   answering: AnsweringService;
   participants: ParticipantsService;
   results: ResultsService;
@@ -33,8 +31,6 @@ type Deps = {
   linkValidDays: number;
 };
 
-const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 2 * 1024 * 1024, files: 1 } });
-const view = { SURVEY_GROUPS, SURVEY_GROUP_LABELS, ELEMENTS, ELEMENT_LABELS, STATUS_LABELS, BARRIER_ADVICE, ROUND_LABELS, ROUND_SHORT, STATE_LABELS, formatScore, formatPercent, formatDanishDate };
 
 const participantForm = z.object({
   name: z.string(),
@@ -47,13 +43,7 @@ const toParticipantInput = (body: unknown) => {
   return parseInput(participantSchema, { name: f.name, email: f.email, surveyGroup: f.surveyGroup, superuser: f.superuser === 'ja' });
 };
 
-const idParam = (req: Request, name: string) => {
-  const n = Number(param(req, name));
-  if (!Number.isInteger(n) || n <= 0) throw new NotFound();
-  return n;
-};
-
-/** Readiness surveys: answering, the project leader's participants and results, KOMBIT's round control. */
+/** Readiness surveys: answering, and the project leader's participants, links and results. */
 export function surveysRoutes(deps: Deps): Router {
   const router = Router();
   const { db } = deps;
@@ -211,8 +201,7 @@ export function surveysRoutes(deps: Deps): Router {
     requireRole('projektleder'),
     handle(async (req, res) => {
       const code = policy.municipalityManager(currentUser(req));
-      res.render('surveys/participants', { title: 'Deltagere', participants: await deps.participants.list(code), values: {}, errors: {}, problems: [], notice: req.session.flash ?? null, ...view });
-      delete req.session.flash;
+      res.render('surveys/participants', { title: 'Deltagere', participants: await deps.participants.list(code), values: {}, errors: {}, problems: [], notice: takeFlash(req), ...view });
     }),
   );
 
@@ -329,107 +318,12 @@ export function surveysRoutes(deps: Deps): Router {
         await audit(trx, { actorUserId: user.id, action: 'links.issue', subject: `runde:${round.id}`, details: { count: out.length }, at: now });
         return out;
       });
-      const { stringify } = await import('csv-stringify/sync');
       const csv = '\uFEFF' + stringify([['navn', 'email', 'gruppe', 'link'], ...lines], { delimiter: ';', record_delimiter: '\r\n' });
       res.setHeader('Content-Type', 'text/csv; charset=utf-8');
       res.setHeader('Content-Disposition', `attachment; filename="links-runde-${ROUND_SHORT[round.roundNo].replace('/', '-af-')}.csv"`);
       res.setHeader('Cache-Control', 'no-store');
       res.send(csv);
     }),
-  );
-
-  // ---- KOMBIT: waves, go-live, rounds by hand
-  router.get(
-    '/national/kommuner/:code',
-    requireRole('kombit'),
-    handle(async (req, res) => {
-      policy.national(currentUser(req));
-      const m = await municipalitiesRepository.byCode(db, idParam(req, 'code'));
-      if (!m) throw new NotFound('Kommunen findes ikke.');
-      const rounds = await roundsRepository.forMunicipality(db, m.code);
-      res.render('surveys/kombit-municipality', { title: `${m.name} Kommune`, municipality: m, rounds, values: { wave: m.wave ?? '', goLive: m.goLive ?? '' }, errors: {}, notice: req.session.flash ?? null, ...view });
-      delete req.session.flash;
-    }),
-  );
-
-  router.get(
-    '/national/plan',
-    requireRole('kombit'),
-    handle(async (req, res) => {
-      policy.national(currentUser(req));
-      res.render('surveys/plan-import', { title: 'Bølger og go-live fra CSV', problems: [], notice: req.session.flash ?? null });
-      delete req.session.flash;
-    }),
-  );
-
-  router.post(
-    '/national/plan',
-    requireRole('kombit'),
-    upload.single('fil'),
-    handle(async (req, res) => {
-      const user = currentUser(req);
-      policy.national(user);
-      const codes = new Set((await municipalitiesRepository.list(db)).map((m) => m.code));
-      const text = req.file ? req.file.buffer.toString('utf8') : '';
-      const { rows, problems } = text.trim() ? parsePlanCsv(text, codes) : { rows: [], problems: [{ line: 1, reason: 'Vælg en CSV-fil.' }] };
-      if (problems.length) return res.status(422).render('surveys/plan-import', { title: 'Bølger og go-live fra CSV', problems, notice: null });
-      await deps.rounds.importPlans(rows, user.id);
-      req.session.flash = `${rows.length} kommuner er opdateret.`;
-      res.redirect(303, '/national/plan');
-    }),
-  );
-
-  const planSchema = z.object({
-    wave: z.union([z.literal(''), z.coerce.number().int().min(1, 'Bølge skal være 1–8').max(8, 'Bølge skal være 1–8')]),
-    goLive: z.union([z.literal(''), z.iso.date('Skriv datoen som ÅÅÅÅ-MM-DD')]),
-  });
-
-  router.post(
-    '/national/kommuner/:code/plan',
-    requireRole('kombit'),
-    handle(async (req, res) => {
-      const user = currentUser(req);
-      policy.national(user);
-      const code = idParam(req, 'code');
-      const m = await municipalitiesRepository.byCode(db, code);
-      if (!m) throw new NotFound('Kommunen findes ikke.');
-      const parsed = planSchema.safeParse(req.body ?? {});
-      if (!parsed.success) {
-        const errors = Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message]));
-        const rounds = await roundsRepository.forMunicipality(db, code);
-        return res.status(422).render('surveys/kombit-municipality', { title: `${m.name} Kommune`, municipality: m, rounds, values: req.body, errors, notice: null, ...view });
-      }
-      await deps.rounds.setPlan(code, { wave: parsed.data.wave === '' ? null : parsed.data.wave, goLive: parsed.data.goLive || null }, user.id);
-      req.session.flash = 'Bølge og go-live er gemt. Runder, der ikke er åbnet, er flyttet med.';
-      res.redirect(303, `/national/kommuner/${code}`);
-    }),
-  );
-
-  const roundAction = (path: string, run: (roundId: number, userId: number, body: Record<string, unknown>) => Promise<void>, done: string) =>
-    router.post(
-      path,
-      requireRole('kombit'),
-      handle(async (req, res) => {
-        const user = currentUser(req);
-        policy.national(user);
-        const roundId = idParam(req, 'roundId');
-        const round = await roundsRepository.byId(db, roundId);
-        if (!round) throw new NotFound('Runden findes ikke.');
-        await run(roundId, user.id, req.body ?? {});
-        req.session.flash = done;
-        res.redirect(303, `/national/kommuner/${round.municipalityCode}`);
-      }),
-    );
-  roundAction('/national/runder/:roundId/aabn', (id, uid) => deps.rounds.openNow(id, uid), 'Runden er åbnet.');
-  roundAction('/national/runder/:roundId/luk', (id, uid) => deps.rounds.closeNow(id, uid), 'Runden er lukket.');
-  roundAction(
-    '/national/runder/:roundId/forlaeng',
-    (id, uid, body) => {
-      const parsed = z.iso.date().safeParse(body.closesOn);
-      if (!parsed.success) throw new ValidationError('Skriv den nye slutdato som ÅÅÅÅ-MM-DD.', { closesOn: 'Ugyldig dato' });
-      return deps.rounds.extend(id, parsed.data, uid);
-    },
-    'Runden er forlænget.',
   );
 
   return router;

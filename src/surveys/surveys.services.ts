@@ -29,7 +29,7 @@ export function createSurveyServices(
       return codes.map(Number);
     },
     rounds: createRoundsService({ db: deps.db, clock: deps.clock, windowDays: deps.config.surveyWindowDays, instrumentVersion: version, onEvent: onEvent ?? undefined }),
-    answering: createAnsweringService({ db: deps.db, clock: deps.clock, instruments: deps.instruments, currentVersion: version }),
+    answering: createAnsweringService({ db: deps.db, instruments: deps.instruments, currentVersion: version }),
     participants,
     results: createResultsService({ db: deps.db, store: createAggregateStore({ db: deps.db, instruments: deps.instruments, k: effectiveK(deps.config.kThreshold), clock: deps.clock }) }),
   };

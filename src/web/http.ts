@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { ZodType } from 'zod';
-import { Forbidden, Unauthenticated, ValidationError } from '../shared/errors.js';
+import { Forbidden, NotFound, Unauthenticated, ValidationError } from '../shared/errors.js';
 import type { Role, SessionUser } from '../auth/roles.js';
 
 declare module 'express-session' {
@@ -46,8 +46,22 @@ export function parseInput<T>(schema: ZodType<T>, input: unknown, message = 'For
   throw new ValidationError(message, fields);
 }
 
+/** The one-time notice set by the previous POST (then removed from the session). */
+export function takeFlash(req: Request): string | null {
+  const flash = req.session?.flash ?? null;
+  if (req.session) delete req.session.flash;
+  return flash;
+}
+
 /** Reads one value of a route parameter (Express 5 types allow arrays). */
 export function param(req: Request, name: string): string {
   const v = (req.params as Record<string, string | string[] | undefined>)[name];
   return Array.isArray(v) ? (v[0] ?? '') : (v ?? '');
+}
+
+/** A positive integer route parameter (an id); anything else is a 404. */
+export function idParam(req: Request, name: string): number {
+  const n = Number(param(req, name));
+  if (!Number.isInteger(n) || n <= 0) throw new NotFound();
+  return n;
 }

@@ -16,7 +16,6 @@ describe.each(kinds)('migrations on %s', (kind) => {
       expect(rows).toHaveLength(98);
       const aarhus = rows.find((r) => r.code === 751);
       expect(aarhus).toMatchObject({ name: 'Aarhus', cvr: '19751000', region: 'Midtjylland' });
-      expect(await db('waves').count<{ n: number }[]>({ n: '*' }).first()).toMatchObject({ n: expect.anything() });
       expect(Number((await db('waves').count<{ n: number }[]>({ n: '*' }).first())?.n)).toBe(8);
       for (const table of ['users', 'user_roles', 'sessions', 'saml_requests', 'saml_used_responses', 'audit_log']) {
         expect(await db.schema.hasTable(table)).toBe(true);
