@@ -7,7 +7,7 @@ import { upload, view } from './surveys.view.js';
 import { policy } from '../auth/policy.js';
 import { participantFor } from '../links/participant-access.js';
 import type { LinkService } from '../links/links.service.js';
-import { Forbidden, NotFound, ValidationError } from '../shared/errors.js';
+import { Forbidden, NotFound, Unauthenticated, ValidationError } from '../shared/errors.js';
 import { addDays, isoDay, type Clock } from '../shared/clock.js';
 import { audit } from '../shared/audit.js';
 import { municipalitiesRepository } from '../municipalities/municipalities.repository.js';
@@ -50,6 +50,7 @@ export function surveysRoutes(deps: Deps): Router {
 
   async function access(req: Request) {
     const a = await participantFor(db, req, 'survey');
+    if (!a && !req.session.user && !req.session.link) throw new Unauthenticated();
     if (!a) throw new Forbidden('Du står ikke på deltagerlisten for denne undersøgelse. Kontakt din KSD-projektleder.');
     return a;
   }
@@ -149,7 +150,11 @@ export function surveysRoutes(deps: Deps): Router {
   router.get(
     '/undersoegelse/:roundId/tak',
     handle(async (req, res) => {
-      await access(req);
+      const roundId = idParam(req, 'roundId');
+      const a = await access(req);
+      const round = await roundsRepository.byId(db, roundId);
+      if (!round) throw new NotFound('Undersøgelsen findes ikke.');
+      if (round.municipalityCode !== a.municipalityCode || (a.via === 'link' && a.roundId !== roundId)) throw new Forbidden('Undersøgelsen hører til en anden kommune.');
       res.render('surveys/thanks', { title: 'Tak for dit svar' });
     }),
   );
