@@ -20,6 +20,10 @@ const schema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'skal være en postgres://-URL')
     .optional(),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'skal være et skemanavn (små bogstaver, cifre og _)')
+    .optional(),
   SQLITE_FILE: z.string().min(1).default('var/parat.sqlite'),
   SESSION_SECRET: z.string().min(32, 'skal være mindst 32 tegn').optional(),
   SAML_IDP_METADATA: z.string().min(1).optional(),
@@ -44,6 +48,8 @@ const schema = z.object({
   MAIL_FROM: z.string().min(3).default('Parat <noreply@parat.example.dk>'),
   KOMBIT_EMAIL: z.email('skal være en e-mailadresse').optional(),
   MAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  MAIL_WORKER_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+  MAIL_LEASE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
 });
 
 export type Config = {
@@ -51,7 +57,7 @@ export type Config = {
   port: number;
   publicUrl: string;
   secureCookies: boolean;
-  database: { client: 'pg'; url: string } | { client: 'sqlite3'; filename: string };
+  database: { client: 'pg'; url: string; searchPath?: string } | { client: 'sqlite3'; filename: string };
   sessionSecret: string | undefined;
   varDir: string;
   saml: {
@@ -73,7 +79,16 @@ export type Config = {
   /** Final test: share of correct answers (in %) needed to pass. */
   testPassPercent: number;
   /** Outbox and SMTP; no smtpUrl means mail is held in the outbox (development mailbox). */
-  mail: { smtpUrl: string | undefined; from: string; kombitEmail: string | undefined; maxAttempts: number };
+  mail: {
+    smtpUrl: string | undefined;
+    from: string;
+    kombitEmail: string | undefined;
+    maxAttempts: number;
+    /** How often each instance's worker looks for due messages. */
+    workerIntervalSeconds: number;
+    /** How long a claimed message is the claiming worker's before another may take it over. */
+    leaseSeconds: number;
+  };
 };
 
 /** Parses the environment into a typed config, or throws ConfigError naming every bad variable. */
@@ -101,7 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl,
     secureCookies: publicUrl.startsWith('https://'),
     database: e.DATABASE_URL
-      ? { client: 'pg', url: e.DATABASE_URL }
+      ? { client: 'pg', url: e.DATABASE_URL, ...(e.DATABASE_SCHEMA ? { searchPath: e.DATABASE_SCHEMA } : {}) }
       : { client: 'sqlite3', filename: path.resolve(e.SQLITE_FILE) },
     sessionSecret: e.SESSION_SECRET,
     varDir: path.resolve(e.VAR_DIR),
@@ -122,6 +137,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     schedulerIntervalSeconds: e.SCHEDULER_INTERVAL_SECONDS,
     purgeAfterDays: e.PURGE_AFTER_DAYS,
     testPassPercent: e.TEST_PASS_PERCENT,
-    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, kombitEmail: e.KOMBIT_EMAIL, maxAttempts: e.MAIL_MAX_ATTEMPTS },
+    mail: {
+      smtpUrl: e.SMTP_URL,
+      from: e.MAIL_FROM,
+      kombitEmail: e.KOMBIT_EMAIL,
+      maxAttempts: e.MAIL_MAX_ATTEMPTS,
+      workerIntervalSeconds: e.MAIL_WORKER_INTERVAL_SECONDS,
+      leaseSeconds: e.MAIL_LEASE_SECONDS,
+    },
   };
 }

@@ -8,6 +8,7 @@ import { createAggregateStore } from './surveys/aggregates.js';
 import { effectiveK } from './surveys/anonymity.js';
 import { roundsRepository } from './surveys/rounds.repository.js';
 import { createMailWorker } from './mail/mail.worker.js';
+import { safeError } from './shared/logger.js';
 
 async function main(): Promise<void> {
   let config: Config;
@@ -33,10 +34,14 @@ async function main(): Promise<void> {
     if (round) await aggregates.forRound(round);
   });
   // Every instance may run a worker: claims are leased, so each message goes out once.
-  const stopMailWorker = createMailWorker(deps).start(10_000);
+  const stopMailWorker = createMailWorker(deps, { leaseMs: config.mail.leaseSeconds * 1000 }).start(config.mail.workerIntervalSeconds * 1000);
   if (!config.mail.smtpUrl) logger.info('SMTP_URL er ikke sat: e-mails holdes i udbakken (se /dev/postkasse)');
   const server = app.listen(config.port, () => {
     logger.info({ port: config.port, url: config.publicUrl, database: config.database.client }, 'Parat kører');
+  });
+  server.on('error', (err) => {
+    logger.fatal({ err: safeError(err) }, 'kunne ikke lytte på porten');
+    process.exit(1);
   });
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'lukker ned');

@@ -144,6 +144,7 @@ export function createMailWorker(deps: Pick<AppDeps, 'db' | 'clock' | 'config' |
           let r: RunResult;
           do {
             r = await runOnce();
+            logger.debug({ workerId, ...r }, 'mail worker pass');
           } while (!stopped && r.sent + r.retried + r.failed >= batchSize);
         } catch (err) {
           logger.error({ err: safeError(err) }, 'mail worker pass failed');

@@ -10,6 +10,7 @@ export function startScheduler(surveys: Pick<SurveyServices, 'rounds' | 'purgeDu
     running = true;
     try {
       const events = await surveys.rounds.tick();
+      logger.debug({ events: events.length }, 'scheduler tick ran');
       if (events.length) logger.info({ events: events.map((e) => `${e.type}:${e.roundId}`) }, 'scheduler tick');
       // A closed round's published aggregate is computed once now, not on the first dashboard view.
       for (const e of events) if (e.type === 'closed' && onClosed) await onClosed(e.roundId);

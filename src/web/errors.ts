@@ -2,10 +2,17 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ROLE_LABELS } from '../auth/roles.js';
 import { safeError } from '../shared/logger.js';
 import { AppError, NotFound, Unauthenticated } from '../shared/errors.js';
+import { isDatabaseUnavailable } from '../db/retry.js';
+
+/** Seconds a client is asked to wait when the database is briefly out of reach. */
+export const RETRY_AFTER_SECONDS = 5;
 
 export const notFoundHandler: RequestHandler = (_req, _res, next) => next(new NotFound());
 
-/** Maps typed errors to Danish pages; anything else is a logged 500 with the request id. */
+/**
+ * Maps typed errors to Danish pages; a database that is briefly out of reach (restarting, or busy with
+ * another writer beyond our retries) is a 503 with Retry-After; anything else is a logged 500 with the request id.
+ */
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const e = err as { code?: string; status?: number; type?: string };
   if (err instanceof Unauthenticated && req.method === 'GET') {
@@ -26,13 +33,19 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   } else if (e.type === 'entity.parse.failed') {
     status = 400;
     message = 'Det indsendte kunne ikke læses.';
+  } else if (isDatabaseUnavailable(err)) {
+    status = 503;
+    title = 'Parat er midlertidigt utilgængelig';
+    message = 'Parat kan ikke nå sin database lige nu. Vent et øjeblik, og prøv igen.';
+    res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
   }
-  if (status === 404) title = 'Siden findes ikke';
+  if (status === 503) req.log?.warn({ err: safeError(err) }, 'database unavailable');
+  else if (status === 404) title = 'Siden findes ikke';
   else if (status === 403) title = 'Ingen adgang';
   else if (status === 401) title = 'Log ind';
   else if (status === 422) title = 'Der er fejl i det indsendte';
   else if (status < 500) title = 'Forespørgslen kunne ikke gennemføres';
-  if (status >= 500) req.log?.error({ err: safeError(err) }, 'unhandled error');
+  if (status >= 500 && status !== 503) req.log?.error({ err: safeError(err) }, 'unhandled error');
   res.locals.user ??= req.session?.user ?? null;
   res.locals.roleLabels ??= ROLE_LABELS;
   res.locals.currentPath ??= req.path;
