@@ -1,7 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { Passport, type AuthenticateOptions, type Strategy } from 'passport';
 import type { Profile } from '@node-saml/passport-saml';
-import rateLimit from 'express-rate-limit';
 import { DOMParser, type Element } from '@xmldom/xmldom';
 import type { Db } from '../db/knex.js';
 import type { Logger } from '../shared/logger.js';
@@ -12,7 +11,7 @@ import { createRequestStore } from './saml/request-store.js';
 import { identityFromProfile } from './saml/attributes.js';
 import { LoginRefused, type LoginService } from './login.service.js';
 import { startPageFor, type SessionUser } from './roles.js';
-import { handle } from '../web/http.js';
+import { handle, rateLimited, type RateLimit } from '../web/http.js';
 
 type Deps = {
   db: Db;
@@ -23,6 +22,12 @@ type Deps = {
   loginService: LoginService;
   requireEncryptedAssertions: boolean;
 };
+
+/** Starts of a login per client address and window (each stores a request id); a municipality's staff share one address. */
+export const LOGIN_START_LIMIT: RateLimit = { windowMs: 60_000, limit: 60 };
+/** Refused login responses per client address and window (each costs a signature check and a decryption); good ones are not counted. */
+export const ACS_LIMIT: RateLimit = { windowMs: 10 * 60_000, limit: 30, failuresOnly: true };
+const LOGIN_LIMITED = 'For mange loginforsøg på kort tid. Vent et par minutter, og prøv igen.';
 
 /** A path inside Parat to return to after login; anything else is ignored. */
 export function safeReturnPath(value: unknown): string | null {
@@ -62,7 +67,7 @@ export function authRoutes(deps: Deps): Router {
     res.type('application/samlmetadata+xml').send(strategy.generateServiceProviderMetadata(deps.sp.keys.cert, deps.sp.keys.cert));
   });
 
-  router.get('/saml/login', (req, res, next) => {
+  router.get('/saml/login', rateLimited(LOGIN_START_LIMIT, LOGIN_LIMITED), (req, res, next) => {
     const returnTo = safeReturnPath(req.query.naeste);
     const options = { session: false, additionalParams: returnTo ? { RelayState: returnTo } : {} } as AuthenticateOptions;
     passport.authenticate('saml', options)(req, res, next);
@@ -73,7 +78,7 @@ export function authRoutes(deps: Deps): Router {
 
   router.post(
     '/saml/acs',
-    rateLimit({ windowMs: 60_000, limit: 60, standardHeaders: 'draft-7', legacyHeaders: false }),
+    rateLimited(ACS_LIMIT, LOGIN_LIMITED),
     handle(async (req: Request, res: Response) => {
       const samlResponse = typeof req.body?.SAMLResponse === 'string' ? req.body.SAMLResponse : '';
       if (!samlResponse) return refuse(res, 'Der blev ikke modtaget et login-svar.');

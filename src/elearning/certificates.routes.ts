@@ -1,23 +1,16 @@
 import { Router } from 'express';
-import rateLimit from 'express-rate-limit';
 import type { Db } from '../db/knex.js';
-import { TooManyRequests } from '../shared/errors.js';
-import { handle, param } from '../web/http.js';
+import { handle, param, rateLimited, type RateLimit } from '../web/http.js';
 import { certificatesRepository, formatCode, normalizeCode } from './certificates.js';
 import { danishDate } from './elearning.presenter.js';
 
-/** Lookups per IP and window: plenty for people, useless for guessing ~49-bit codes. */
-export const VERIFY_LIMIT = { windowMs: 10 * 60_000, limit: 30 };
+/** Codes not found, per client address and window: plenty for people, useless for guessing ~49-bit codes. */
+export const VERIFY_LIMIT: RateLimit = { windowMs: 10 * 60_000, limit: 30, failuresOnly: true };
 
 /** The public certificate check: name, municipality and date, nothing more. */
 export function certificateRoutes({ db }: { db: Db }): Router {
   const router = Router();
-  const limiter = rateLimit({
-    ...VERIFY_LIMIT,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    handler: (_req, _res, next) => next(new TooManyRequests('For mange opslag på kort tid. Vent et par minutter, og prøv igen.')),
-  });
+  const limiter = rateLimited(VERIFY_LIMIT, 'For mange opslag på kort tid. Vent et par minutter, og prøv igen.');
 
   router.get('/certifikat/verificer', (req, res) => {
     const raw = typeof req.query.kode === 'string' ? normalizeCode(req.query.kode) : '';

@@ -1,7 +1,6 @@
 import { Router } from 'express';
-import rateLimit from 'express-rate-limit';
-import { handle, param } from '../web/http.js';
-import { NotFound, TooManyRequests } from '../shared/errors.js';
+import { handle, param, rateLimited, type RateLimit } from '../web/http.js';
+import { NotFound } from '../shared/errors.js';
 import type { LinkService, ResolvedLink } from './links.service.js';
 
 declare module 'express-session' {
@@ -17,18 +16,15 @@ export function linkTarget(link: ResolvedLink): string {
   return link.courseSessionId ? `/evaluering/kursus/${link.courseSessionId}` : '/evaluering/e-laering';
 }
 
+/** Unknown, expired or revoked tokens per client address and window; opening a good link is never counted. */
+export const LINK_LIMIT: RateLimit = { windowMs: 10 * 60_000, limit: 20, failuresOnly: true };
+
 /** GET /l/:token — opens a personal link: the session gets access to that purpose only. */
 export function linkRoutes({ links }: { links: LinkService }): Router {
   const router = Router();
   router.get(
     '/l/:token',
-    rateLimit({
-      windowMs: 60_000,
-      limit: 20,
-      standardHeaders: 'draft-7',
-      legacyHeaders: false,
-      handler: (_req, _res, next) => next(new TooManyRequests()),
-    }),
+    rateLimited(LINK_LIMIT, 'For mange forsøg med ugyldige links. Vent et par minutter, og prøv igen.'),
     handle(async (req, res) => {
       const link = await links.resolve(param(req, 'token'));
       if (!link) throw new NotFound('Linket er ugyldigt, udløbet eller tilbagekaldt. Kontakt din KSD-projektleder for et nyt.');
