@@ -86,6 +86,8 @@ export function createApp(deps: AppDeps): express.Express {
         },
       },
       hsts: config.secureCookies,
+      // Matches frame-ancestors 'none' for browsers that only read the older header.
+      xFrameOptions: { action: 'deny' },
     }),
   );
   app.use('/public', express.static(publicDir, { maxAge: config.env === 'production' ? '1h' : 0 }));

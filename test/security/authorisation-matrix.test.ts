@@ -23,6 +23,17 @@ function outcomeOf(res: Response): string {
   return `status ${s}`;
 }
 
+/** What the CSP would block in a page: inline scripts, style elements and attributes, event handler attributes, javascript: URLs. */
+function inlineCode(html: string): string[] {
+  const found: string[] = [];
+  for (const m of html.matchAll(/<([a-zA-Z][a-zA-Z0-9-]*)((?:[^>"']|"[^"]*"|'[^']*')*)>/g)) {
+    const [tag, name, attrs] = [m[0], m[1]!.toLowerCase(), m[2] ?? ''];
+    const inlineScript = name === 'script' && !/\ssrc\s*=/i.test(attrs);
+    if (inlineScript || name === 'style' || /\s(style|on[a-z]+)\s*=/i.test(attrs) || /=\s*["']?\s*javascript:/i.test(attrs)) found.push(tag);
+  }
+  return found;
+}
+
 type Expect = Record<RoleName, Outcome>;
 const all = (o: Outcome): Expect => Object.fromEntries(ROLES.map((r) => [r, o])) as Expect;
 /** Anonymous is sent to log in, everyone else is forbidden, except the roles named. */
@@ -152,6 +163,11 @@ beforeAll(async () => {
 afterAll(async () => w.t.close());
 
 describe('authorisation matrix over the route table', () => {
+  it('when HTML holds inline code, then the scanner finds it (and leaves script files and plain text alone)', () => {
+    const html = '<script src="/public/js/a.js"></script><p>on=1 style=x</p><script>alert(1)</script><div style="color:red"><a href="javascript:x()" onclick="y()">z</a><style>p{}</style>';
+    expect(inlineCode(html)).toEqual(['<script>', '<div style="color:red">', '<a href="javascript:x()" onclick="y()">', '<style>']);
+  });
+
   it('when the routes of the real app are listed, then every one has a row in the matrix and every row is a route', () => {
     const routes = routeTable(w.t.app);
     expect(routes.length).toBeGreaterThan(50);
@@ -165,6 +181,7 @@ describe('authorisation matrix over the route table', () => {
       const keys = Object.keys(MATRIX).sort((a, b) => Number(Boolean(MATRIX[a]!.last)) - Number(Boolean(MATRIX[b]!.last)));
       const actual: Record<string, string> = {};
       const expected: Record<string, string> = {};
+      const inline: string[] = [];
       for (const key of keys) {
         const c = MATRIX[key]!;
         const path = await c.path(w, s);
@@ -172,9 +189,14 @@ describe('authorisation matrix over the route table', () => {
           ? await s.agent.post(path).type('form').send({ _csrf: s.csrf, ...c.body })
           : await s.agent.get(path);
         actual[key] = outcomeOf(res);
+        // A mail's HTML part is shown under its own sandbox CSP (checked in the headers suite).
+        if (String(res.headers['content-type']).startsWith('text/html') && key !== 'GET /dev/postkasse/:id/html') {
+          for (const tag of inlineCode(res.text)) inline.push(`${key}: ${tag}`);
+        }
         expected[key] = c.expect[role];
       }
       expect(actual).toEqual(expected);
+      expect(inline, 'inline script, style or event handler that the CSP would block').toEqual([]);
     });
   }
 });
