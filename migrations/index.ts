@@ -4,6 +4,7 @@ import * as m002 from './20261127110000_create_surveys.js';
 import * as m003 from './20261127120000_create_elearning.js';
 import * as m004 from './20261127130000_create_mail.js';
 import * as m005 from './20261127140000_create_reporting.js';
+import * as m006 from './20261127150000_create_round_rates.js';
 
 type Migration = { up: (knex: Knex) => Promise<void>; down: (knex: Knex) => Promise<void> };
 
@@ -13,6 +14,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261127120000_create_elearning', m003],
   ['20261127130000_create_mail', m004],
   ['20261127140000_create_reporting', m005],
+  ['20261127150000_create_round_rates', m006],
 ];
 
 /** Static list of migrations, so they load the same under tsx, vitest and compiled JS. */

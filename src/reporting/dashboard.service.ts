@@ -8,6 +8,7 @@ import { combineCells, type CellScores, type Publication, type PublishedCell } f
 import { barrierPoint, responseRate } from '../surveys/scoring.js';
 import { ROUND_SHORT } from '../surveys/rounds.service.js';
 import type { AggregateStore } from '../surveys/aggregates.js';
+import { ratesFor, totals, type RoundRates } from '../surveys/rates.js';
 
 export type EvaluationSummary = { kind: 'elearning' | 'classroom'; title: string; n: number; k: number; suppressed: boolean; items: Array<{ id: string; kind: string; text: string; mean: number | null }> };
 export type LearningFigures = {
@@ -30,13 +31,7 @@ const means = (scores: CellScores) => Object.fromEntries(ELEMENTS.map((e) => [e,
 
 /** Dashboards for project leaders and KOMBIT, built from published aggregates only. */
 export function createDashboardService({ db, clock, store, learning }: { db: Db; clock: Clock; store: AggregateStore; learning?: LearningSource }) {
-  async function invitedByMunicipality(codes?: number[]): Promise<Map<number, number>> {
-    const q = db('participants').groupBy('municipality_code').select('municipality_code').count<{ municipality_code: number; n: number }[]>({ n: '*' });
-    if (codes) q.whereIn('municipality_code', codes);
-    return new Map((await q).map((r) => [Number(r.municipality_code), Number(r.n)]));
-  }
-
-  async function roundViews(rounds: Round[], invited: Map<number, number>): Promise<Map<number, RoundView>> {
+  async function roundViews(rounds: Round[], rates: Map<number, RoundRates>): Promise<Map<number, RoundView>> {
     const aggs = await store.forRounds(rounds.filter((r) => r.state === 'closed'));
     const openIds = rounds.filter((r) => r.state === 'open').map((r) => r.id);
     const live = new Map<number, number>();
@@ -48,7 +43,7 @@ export function createDashboardService({ db, clock, store, learning }: { db: Db;
     for (const r of rounds) {
       const agg = aggs.get(r.id);
       const respondents = agg ? agg.respondents : (live.get(r.id) ?? 0);
-      const inv = invited.get(r.municipalityCode) ?? 0;
+      const inv = totals(rates.get(r.id)!).invited;
       const pub = agg?.publication ?? null;
       out.set(r.id, { round: r, publication: pub, respondents, invited: inv, rate: r.state === 'planned' ? null : responseRate(respondents, inv), barrier: pub?.total?.barrier ?? null });
     }
@@ -96,24 +91,17 @@ export function createDashboardService({ db, clock, store, learning }: { db: Db;
     async municipality(code: number) {
       const m = (await municipalitiesRepository.byCode(db, code))!;
       const rounds = await roundsRepository.forMunicipality(db, code);
-      const invited = await invitedByMunicipality([code]);
-      const views = [...(await roundViews(rounds, invited)).values()];
+      const byRound = await ratesFor(db, rounds);
+      const views = [...(await roundViews(rounds, byRound)).values()];
       const groupCounts = await db('participants').where({ municipality_code: code }).groupBy('survey_group').select('survey_group').count<{ survey_group: string; n: number }[]>({ n: '*' });
       const invitedPerGroup = new Map(groupCounts.map((g) => [g.survey_group, Number(g.n)]));
-      const answered = await db('survey_participation as sp')
-        .join('participants as p', 'p.id', 'sp.participant_id')
-        .whereIn('sp.round_id', rounds.map((r) => r.id))
-        .andWhere('sp.submitted', true)
-        .groupBy('sp.round_id', 'p.survey_group')
-        .select('sp.round_id', 'p.survey_group')
-        .count<{ round_id: number; survey_group: string; n: number }[]>({ n: '*' });
       const rates = SURVEY_GROUPS.map((g) => ({
         group: g,
         label: SURVEY_GROUP_LABELS[g],
         invited: invitedPerGroup.get(g) ?? 0,
         byRound: rounds.map((r) => {
-          const a = Number(answered.find((x) => Number(x.round_id) === r.id && x.survey_group === g)?.n ?? 0);
-          return { round: r, answered: a, rate: r.state === 'planned' ? null : responseRate(a, invitedPerGroup.get(g) ?? 0) };
+          const x = byRound.get(r.id)![g];
+          return { round: r, answered: x.answered, rate: r.state === 'planned' ? null : responseRate(x.answered, x.invited) };
         }),
       }));
       const trend = views.filter((v) => v.publication?.total).map((v) => ({ round: v.round, n: v.publication!.total!.n, means: means(v.publication!.total!.scores) }));
@@ -126,8 +114,7 @@ export function createDashboardService({ db, clock, store, learning }: { db: Db;
       const municipalities = all.filter((m) => (filter.wave === undefined || m.wave === filter.wave) && (filter.region === undefined || m.region === filter.region));
       const codes = new Set(municipalities.map((m) => m.code));
       const rounds = (await roundsRepository.all(db)).filter((r) => codes.has(r.municipalityCode));
-      const invited = await invitedByMunicipality();
-      const views = await roundViews(rounds, invited);
+      const views = await roundViews(rounds, await ratesFor(db, rounds));
       const byMunicipality = new Map<number, RoundView[]>();
       for (const v of views.values()) {
         const list = byMunicipality.get(v.round.municipalityCode) ?? [];

@@ -6,7 +6,7 @@ import { publishRound, type Publication } from './anonymity.js';
 import { itemElementMap } from './instrument.js';
 import { respondentScores, type Answer, type RespondentScores } from './scoring.js';
 import type { Round } from './rounds.repository.js';
-
+import { freezeRates } from './rates.js';
 
 /** Respondent scores per group for one round, straight from the anonymous responses. */
 export async function respondentsOfRound(db: Db, round: Round, instruments: Map<number, Instrument>): Promise<Map<SurveyGroup, RespondentScores[]>> {
@@ -56,6 +56,7 @@ export function createAggregateStore({ db, instruments, k, clock }: { db: Db; in
       const agg = await computeAggregate(db, instruments, k, round);
       const fields = { k, respondents: agg.respondents, group_counts: JSON.stringify(agg.groupCounts), publication: JSON.stringify(agg.publication), computed_at: clock.now() };
       await db('round_aggregates').insert({ round_id: round.id, ...fields }).onConflict('round_id').merge(fields);
+      await freezeRates(db, [round]);
       return agg;
     },
 

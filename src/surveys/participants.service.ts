@@ -5,6 +5,7 @@ import type { Clock } from '../shared/clock.js';
 import { audit } from '../shared/audit.js';
 import { NotFound, ValidationError } from '../shared/errors.js';
 import { SURVEY_GROUPS, SURVEY_GROUP_LABELS, isSurveyGroup, type SurveyGroup } from './groups.js';
+import { freezeMunicipalityRates } from './rates.js';
 
 export type Participant = { id: number; municipalityCode: number; name: string; email: string; surveyGroup: SurveyGroup; superuser: boolean };
 
@@ -165,6 +166,7 @@ export function createParticipantsService({ db, clock }: { db: Db; clock: Clock 
       await db.transaction(async (trx) => {
         const p = await trx('participants').where({ id, municipality_code: code }).first('email');
         if (!p) throw new NotFound('Deltageren findes ikke.');
+        await freezeMunicipalityRates(trx, code);
         await erasePeople(trx, [{ id, email: String(p.email) }]);
         await audit(trx, { actorUserId, action: 'participants.remove', subject: `deltager:${id}`, at: clock.now() });
       });
@@ -197,6 +199,7 @@ export function createParticipantsService({ db, clock }: { db: Db; clock: Clock 
     /** Purges a municipality's participant list and links a while after its round 3/3 closed. */
     async purgeMunicipality(trx: DbOrTrx, code: number): Promise<number> {
       const people = await trx('participants').where({ municipality_code: code }).select('id', 'email');
+      await freezeMunicipalityRates(trx, code);
       await erasePeople(trx, people.map((p) => ({ id: Number(p.id), email: String(p.email) })));
       await audit(trx, { actorUserId: null, action: 'participants.purge', subject: `kommune:${code}`, details: { count: people.length }, at: clock.now() });
       return people.length;

@@ -5,7 +5,7 @@ import { publishComments, type Publication, type PublishedCell } from './anonymi
 import type { AggregateStore } from './aggregates.js';
 import { responseRate, trend } from './scoring.js';
 import { roundsRepository, type Round } from './rounds.repository.js';
-import { invitedPerGroup } from './participants.service.js';
+import { ratesFor } from './rates.js';
 
 export type GroupRate = { group: SurveyGroup; label: string; invited: number; answered: number; rate: number | null };
 export type RoundResults = {
@@ -31,20 +31,13 @@ export function createResultsService({ db, store }: { db: Db; store: AggregateSt
       const round = await roundsRepository.byId(db, roundId);
       if (!round || round.municipalityCode !== municipalityCode) throw new NotFound('Runden findes ikke.');
       const publication = await publicationOf(round);
-      const invited = await invitedPerGroup(db, municipalityCode);
-      const answeredRows = await db('survey_participation as sp')
-        .join('participants as p', 'p.id', 'sp.participant_id')
-        .where({ 'sp.round_id': roundId, 'sp.submitted': true })
-        .groupBy('p.survey_group')
-        .select('p.survey_group')
-        .count<{ survey_group: string; n: number }[]>({ n: '*' });
-      const answered = new Map(answeredRows.map((r) => [r.survey_group, Number(r.n)]));
+      const frozen = (await ratesFor(db, [round])).get(round.id)!;
       const rates = SURVEY_GROUPS.map((g) => ({
         group: g,
         label: SURVEY_GROUP_LABELS[g],
-        invited: invited[g],
-        answered: answered.get(g) ?? 0,
-        rate: responseRate(answered.get(g) ?? 0, invited[g]),
+        invited: frozen[g].invited,
+        answered: frozen[g].answered,
+        rate: responseRate(frozen[g].answered, frozen[g].invited),
       }));
       const totalInvited = rates.reduce((s, r) => s + r.invited, 0);
       const totalAnswered = rates.reduce((s, r) => s + r.answered, 0);
