@@ -30,6 +30,8 @@ export function linkRoutes({ links }: { links: LinkService }): Router {
       if (!link) throw new NotFound('Linket er ugyldigt, udløbet eller tilbagekaldt. Kontakt din KSD-projektleder for et nyt.');
       await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
       req.session.link = link;
+      // Saved before the redirect: if the database is gone, the respondent gets a 503, not a page without access.
+      await new Promise<void>((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
       res.redirect(303, linkTarget(link));
     }),
   );

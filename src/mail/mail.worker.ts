@@ -3,6 +3,7 @@ import { createTransport } from 'nodemailer';
 import type { AppDeps } from '../app.js';
 import { outboxRepository } from './outbox.repository.js';
 import { safeError } from '../shared/logger.js';
+import { isDatabaseUnavailable } from '../db/retry.js';
 
 /** The part of a Nodemailer transport the worker uses; tests may pass their own. */
 export type MailTransport = {
@@ -82,10 +83,12 @@ export function createMailWorker(deps: Pick<AppDeps, 'db' | 'clock' | 'config' |
     const t = transportOf();
     if (!t) return null;
     const attachments = await outboxRepository.attachmentsOf(db, id);
+    const claimedAt = Date.now();
+    let info: { rejected?: unknown[] };
     try {
       // Several recipients (a municipality's results) do not see each other's addresses.
       const fromAddress = /<([^>]+)>/.exec(config.mail.from)?.[1] ?? config.mail.from;
-      const info = await t.sendMail({
+      info = await t.sendMail({
         from: config.mail.from,
         to: m.to.length > 1 ? 'Modtagere:;' : m.to,
         envelope: { from: fromAddress, to: m.to },
@@ -95,10 +98,6 @@ export function createMailWorker(deps: Pick<AppDeps, 'db' | 'clock' | 'config' |
         messageId: m.messageId,
         attachments: attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: a.content })),
       });
-      const rejected = info.rejected?.length ?? 0;
-      await outboxRepository.markSent(db, id, workerId, clock.now(), rejected ? `${rejected} modtager(e) blev afvist af mailserveren.` : null, m.containsLink);
-      logger.info({ outboxId: id, kind: m.kind, attempts: m.attempts, rejected }, 'mail sent');
-      return 'sent';
     } catch (e) {
       const err = e as SmtpError;
       const error = describe(err);
@@ -113,6 +112,22 @@ export function createMailWorker(deps: Pick<AppDeps, 'db' | 'clock' | 'config' |
       logger.info({ ...logFields, nextAttemptAt: next.toISOString() }, 'mail will be retried');
       return 'retried';
     }
+    // The mail server has it. Recording that must not be mistaken for a failed send (which would send it
+    // again), and a database that is briefly away is waited for, well inside our lease on the message.
+    const rejected = info.rejected?.length ?? 0;
+    const note = rejected ? `${rejected} modtager(e) blev afvist af mailserveren.` : null;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await outboxRepository.markSent(db, id, workerId, clock.now(), note, m.containsLink);
+        break;
+      } catch (err) {
+        const pause = Math.min(250 * 2 ** attempt, 5_000);
+        if (!isDatabaseUnavailable(err) || Date.now() + pause > claimedAt + leaseMs / 2) throw err;
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
+    }
+    logger.info({ outboxId: id, kind: m.kind, attempts: m.attempts, rejected }, 'mail sent');
+    return 'sent';
   }
 
   /** One pass: claim due messages and try each once. Does nothing when no SMTP is configured. */
@@ -147,7 +162,8 @@ export function createMailWorker(deps: Pick<AppDeps, 'db' | 'clock' | 'config' |
             logger.debug({ workerId, ...r }, 'mail worker pass');
           } while (!stopped && r.sent + r.retried + r.failed >= batchSize);
         } catch (err) {
-          logger.error({ err: safeError(err) }, 'mail worker pass failed');
+          if (isDatabaseUnavailable(err)) logger.warn({ err: safeError(err) }, 'mail worker pass skipped: database unavailable');
+          else logger.error({ err: safeError(err) }, 'mail worker pass failed');
         } finally {
           running = false;
         }

@@ -1,5 +1,6 @@
 import { safeError, type Logger } from '../shared/logger.js';
 import type { SurveyServices } from './surveys.services.js';
+import { isDatabaseUnavailable } from '../db/retry.js';
 
 /** Runs the rounds tick on an interval; every instance may run it, the tick is idempotent. */
 export function startScheduler(surveys: Pick<SurveyServices, 'rounds' | 'purgeDue'>, logger: Logger, intervalSeconds: number, onClosed?: (roundId: number) => Promise<void>): () => void {
@@ -17,7 +18,9 @@ export function startScheduler(surveys: Pick<SurveyServices, 'rounds' | 'purgeDu
       const purged = await surveys.purgeDue();
       if (purged.length) logger.info({ municipalities: purged }, 'participant lists purged');
     } catch (err) {
-      logger.error({ err: safeError(err) }, 'scheduler tick failed');
+      // The database being briefly away (a restart) is expected now and then; the next tick picks up.
+      if (isDatabaseUnavailable(err)) logger.warn({ err: safeError(err) }, 'scheduler tick skipped: database unavailable');
+      else logger.error({ err: safeError(err) }, 'scheduler tick failed');
     } finally {
       running = false;
     }

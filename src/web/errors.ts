@@ -15,6 +15,13 @@ export const notFoundHandler: RequestHandler = (_req, _res, next) => next(new No
  */
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const e = err as { code?: string; status?: number; type?: string };
+  if (res.headersSent) {
+    // The answer is out already (e.g. the session's expiry could not be extended after it was written):
+    // a complete response stands and its connection stays usable; a half-sent one is cut off.
+    req.log?.warn({ err: safeError(err) }, 'error after the response was sent');
+    if (!res.writableEnded) res.destroy();
+    return;
+  }
   if (err instanceof Unauthenticated && req.method === 'GET') {
     return res.redirect(303, `/?naeste=${encodeURIComponent(req.originalUrl)}`);
   }

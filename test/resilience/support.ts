@@ -232,6 +232,9 @@ export function hiddenValue(html: string, name: string): string {
 
 /** A request that did not get the answer the flow expects. */
 export class FlowError extends Error {
+  /** When it happened (ms since the epoch). */
+  readonly at = Date.now();
+
   constructor(
     message: string,
     readonly kind: 'connection' | 'status',
@@ -318,8 +321,19 @@ export type LoadResult = {
  * `vus` virtual respondents, each answering one survey after another until `durationMs` is up (or `stop()`
  * resolves, or the tokens run out). Each token is used once.
  */
-export async function runLoad(opts: { base: () => string; tokens: string[]; vus: number; durationMs: number; stop?: Promise<void> }): Promise<LoadResult> {
+export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
+  return startLoad(opts).done;
+}
+
+type LoadOptions = { base: () => string; tokens: string[]; vus: number; durationMs: number; stop?: Promise<void> };
+
+/** Like runLoad, with the counts readable while it runs. */
+export function startLoad(opts: LoadOptions): { live: LoadResult; done: Promise<LoadResult> } {
   const result: LoadResult = { submitted: 0, unknown: [], errors: [], started: 0, elapsedMs: 0 };
+  return { live: result, done: load(opts, result) };
+}
+
+async function load(opts: LoadOptions, result: LoadResult): Promise<LoadResult> {
   const started = Date.now();
   const end = started + opts.durationMs;
   let stopped = false;
