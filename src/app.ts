@@ -4,7 +4,6 @@ import session from 'express-session';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { csrfSync } from 'csrf-sync';
-import { ConnectSessionKnexStore } from 'connect-session-knex';
 import type { Config } from './config.js';
 import type { Db } from './db/knex.js';
 import type { Logger } from './shared/logger.js';
@@ -35,6 +34,7 @@ import { adminRoutes } from './admin/admin.routes.js';
 import { createSurveyServices } from './surveys/surveys.services.js';
 import type { Instrument } from './surveys/instrument.js';
 import { errorHandler, notFoundHandler } from './web/errors.js';
+import { SessionStore } from './web/session-store.js';
 
 export type AppDeps = {
   config: Config;
@@ -106,12 +106,8 @@ export function createApp(deps: AppDeps): express.Express {
     session({
       name: 'parat.sid',
       secret: deps.sessionSecret,
-      store: new ConnectSessionKnexStore({
-        knex: db,
-        tableName: 'sessions',
-        createTable: false,
-        cleanupInterval: config.env === 'test' ? 0 : 15 * 60_000,
-      }),
+      // Sliding 8 hours; the stored expiry is extended at most once a minute per session, not on every request.
+      store: new SessionStore({ db, cleanupInterval: config.env === 'test' ? 0 : 15 * 60_000, touchAfterMs: 60_000 }),
       resave: false,
       saveUninitialized: false,
       rolling: true,

@@ -40,9 +40,12 @@ export function addMonths(day: string, months: number): string {
   return isoDay(target);
 }
 
+// One formatter for the process: toLocaleDateString would build a new one on every call.
+const danishDate = new Intl.DateTimeFormat('da-DK', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/Copenhagen' });
+
 /** Danish date, e.g. 7. december 2026. */
 export function formatDanishDate(day: string | Date | null): string {
   if (!day) return '–';
   const d = typeof day === 'string' ? new Date(`${day.slice(0, 10)}T12:00:00Z`) : day;
-  return d.toLocaleDateString('da-DK', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/Copenhagen' });
+  return danishDate.format(d);
 }

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { Knex } from 'knex';
 import type { Db } from '../db/knex.js';
 import { formatDanishDate } from '../shared/clock.js';
 import { AppError, Conflict, Forbidden, NotFound, ValidationError } from '../shared/errors.js';
@@ -17,6 +18,9 @@ export class RoundNotOpen extends AppError {
   }
 }
 
+/** Submitting was refused because the draft still lacks answers (the page itself was fine and is saved). */
+export class IncompleteAnswers extends ValidationError {}
+
 export const MAX_COMMENT = 2000;
 
 /** Answering a round: save and resume, then one anonymous response per participant per round. */
@@ -33,10 +37,73 @@ export function createAnsweringService({ db, instruments, currentVersion }: { db
     return { round, instrument };
   }
 
+  /** The participant's row for the round (created on first visit): a read, and a write only the first time. */
   async function participation(roundId: number, participantId: number): Promise<{ submitted: boolean; draft: Draft }> {
-    await db('survey_participation').insert({ round_id: roundId, participant_id: participantId, submitted: false }).onConflict(['round_id', 'participant_id']).ignore();
-    const row = await db('survey_participation').where({ round_id: roundId, participant_id: participantId }).first();
+    const where = { round_id: roundId, participant_id: participantId };
+    let row = await db('survey_participation').where(where).first('submitted', 'draft');
+    if (!row) {
+      await db('survey_participation').insert({ ...where, submitted: false }).onConflict(['round_id', 'participant_id']).ignore();
+      row = await db('survey_participation').where(where).first('submitted', 'draft');
+    }
     return { submitted: Boolean(row.submitted), draft: row.draft ? (JSON.parse(row.draft) as Draft) : { answers: {} } };
+  }
+
+  /** Puts one page's answers (or, on the last page, the comment) into the draft; refuses anything else. */
+  function applyPage(instrument: Instrument, draft: Draft, page: number, body: Record<string, unknown>): void {
+    const elements = elementsOf(instrument);
+    const known = new Set(['_csrf', 'handling', 'comment', ...(elements[page - 1]?.items.map((i) => i.id) ?? [])]);
+    const unknown = Object.keys(body).filter((key) => !known.has(key));
+    if (unknown.length) throw new ValidationError('Svaret indeholder udsagn, som ikke hører til denne side. Genindlæs siden, og prøv igen.', Object.fromEntries(unknown.slice(0, 5).map((u) => [u, 'Ukendt udsagn'])));
+    if (page >= 1 && page <= elements.length) {
+      const fields: Record<string, string> = {};
+      for (const item of elements[page - 1]!.items) {
+        const raw = body[item.id];
+        const value = raw === 'vedikke' ? 0 : Number(raw);
+        if (typeof raw !== 'string' || !(raw === 'vedikke' || (Number.isInteger(value) && value >= 1 && value <= 5))) {
+          fields[item.id] = `Vælg et svar til "${item.text}"`;
+        } else draft.answers[item.id] = value as DraftValue;
+      }
+      if (Object.keys(fields).length) throw new ValidationError('Svar på alle udsagn. Vælg "Ved ikke", hvis du ikke kan svare.', fields);
+    } else if (page === elements.length + 1) {
+      const comment = typeof body.comment === 'string' ? body.comment.trim() : '';
+      if (comment.length > MAX_COMMENT) throw new ValidationError(`Kommentaren må højst være ${MAX_COMMENT} tegn.`, { comment: 'Kommentaren er for lang' });
+      draft.comment = comment;
+    } else throw new NotFound('Siden findes ikke.');
+  }
+
+  async function saveDraft(roundId: number, participantId: number, draft: Draft): Promise<void> {
+    const n = await db('survey_participation')
+      .where({ round_id: roundId, participant_id: participantId, submitted: false })
+      .update({ draft: JSON.stringify(draft) });
+    if (!n) throw new Conflict('Du har allerede besvaret denne undersøgelse. Tak for dit svar.');
+  }
+
+  function missingAnswers(instrument: Instrument, draft: Draft): IncompleteAnswers | null {
+    const missing = elementsOf(instrument).flatMap((e) => e.items).filter((i) => draft.answers[i.id] === undefined);
+    if (!missing.length) return null;
+    return new IncompleteAnswers('Der mangler svar på nogle udsagn. Gå tilbage og svar på dem (eller vælg "Ved ikke").', Object.fromEntries(missing.map((i) => [i.id, `Mangler svar: "${i.text}"`])));
+  }
+
+  /** Flips the participation flag and writes the anonymous response in one transaction; only one claim can win. */
+  async function storeResponse(round: Round, instrument: Instrument, participantId: number, draft: Draft, trx: Knex.Transaction): Promise<void> {
+    const participant = await trx('participants').where({ id: participantId }).first('survey_group');
+    if (!participant) throw new NotFound('Deltageren findes ikke længere.');
+    const claimed = await trx('survey_participation')
+      .where({ round_id: round.id, participant_id: participantId, submitted: false })
+      .update({ submitted: true, draft: null });
+    if (!claimed) throw new Conflict('Du har allerede besvaret denne undersøgelse. Tak for dit svar.');
+    const answers: Record<string, Answer> = {};
+    for (const [id, v] of Object.entries(draft.answers)) answers[id] = v === 0 ? null : (v as Answer);
+    await trx('survey_responses').insert({
+      id: crypto.randomUUID(),
+      round_id: round.id,
+      municipality_code: round.municipalityCode,
+      round_no: round.roundNo,
+      survey_group: participant.survey_group,
+      instrument_version: instrument.version,
+      answers: JSON.stringify(answers),
+      comment: draft.comment ? draft.comment : null,
+    });
   }
 
   return {
@@ -51,30 +118,26 @@ export function createAnsweringService({ db, instruments, currentVersion }: { db
       const { instrument } = await load(access, roundId);
       const p = await participation(roundId, access.participantId);
       if (p.submitted) throw new Conflict('Du har allerede besvaret denne undersøgelse. Tak for dit svar.');
-      const elements = elementsOf(instrument);
-      const draft = p.draft;
-      const known = new Set(['_csrf', 'handling', 'comment', ...(elements[page - 1]?.items.map((i) => i.id) ?? [])]);
-      const unknown = Object.keys(body).filter((key) => !known.has(key));
-      if (unknown.length) throw new ValidationError('Svaret indeholder udsagn, som ikke hører til denne side. Genindlæs siden, og prøv igen.', Object.fromEntries(unknown.slice(0, 5).map((u) => [u, 'Ukendt udsagn'])));
-      if (page >= 1 && page <= elements.length) {
-        const fields: Record<string, string> = {};
-        for (const item of elements[page - 1]!.items) {
-          const raw = body[item.id];
-          const value = raw === 'vedikke' ? 0 : Number(raw);
-          if (typeof raw !== 'string' || !(raw === 'vedikke' || (Number.isInteger(value) && value >= 1 && value <= 5))) {
-            fields[item.id] = `Vælg et svar til "${item.text}"`;
-          } else draft.answers[item.id] = value as DraftValue;
-        }
-        if (Object.keys(fields).length) throw new ValidationError('Svar på alle udsagn. Vælg "Ved ikke", hvis du ikke kan svare.', fields);
-      } else if (page === elements.length + 1) {
-        const comment = typeof body.comment === 'string' ? body.comment.trim() : '';
-        if (comment.length > MAX_COMMENT) throw new ValidationError(`Kommentaren må højst være ${MAX_COMMENT} tegn.`, { comment: 'Kommentaren er for lang' });
-        draft.comment = comment;
-      } else throw new NotFound('Siden findes ikke.');
-      const n = await db('survey_participation')
-        .where({ round_id: roundId, participant_id: access.participantId, submitted: false })
-        .update({ draft: JSON.stringify(draft) });
-      if (!n) throw new Conflict('Du har allerede besvaret denne undersøgelse. Tak for dit svar.');
+      applyPage(instrument, p.draft, page, body);
+      await saveDraft(roundId, access.participantId, p.draft);
+    },
+
+    /**
+     * "Indsend" on a page: the page is saved and the round submitted, as savePage then submit would, with
+     * one lookup of the round and participation. A page with errors saves nothing (ValidationError, as
+     * savePage); a draft that is still incomplete is saved and then refused (IncompleteAnswers, as submit).
+     */
+    async submitPage(access: ParticipantAccess, roundId: number, page: number, body: Record<string, unknown>): Promise<void> {
+      const { round, instrument } = await load(access, roundId);
+      const p = await participation(roundId, access.participantId);
+      if (p.submitted) throw new Conflict('Du har allerede besvaret denne undersøgelse. Tak for dit svar.');
+      applyPage(instrument, p.draft, page, body);
+      const missing = missingAnswers(instrument, p.draft);
+      if (missing) {
+        await saveDraft(roundId, access.participantId, p.draft);
+        throw missing;
+      }
+      await db.transaction((trx) => storeResponse(round, instrument, access.participantId, p.draft, trx));
     },
 
     /** Submits once: the participation flag flips in the same transaction that writes the anonymous response. */
@@ -85,28 +148,9 @@ export function createAnsweringService({ db, instruments, currentVersion }: { db
         if (!row) throw new ValidationError('Du har ikke svaret på nogen udsagn endnu.');
         if (row.submitted) throw new Conflict('Du har allerede besvaret denne undersøgelse. Tak for dit svar.');
         const draft: Draft = row.draft ? JSON.parse(row.draft) : { answers: {} };
-        const missing = elementsOf(instrument).flatMap((e) => e.items).filter((i) => draft.answers[i.id] === undefined);
-        if (missing.length) {
-          throw new ValidationError('Der mangler svar på nogle udsagn. Gå tilbage og svar på dem (eller vælg "Ved ikke").', Object.fromEntries(missing.map((i) => [i.id, `Mangler svar: "${i.text}"`])));
-        }
-        const participant = await trx('participants').where({ id: access.participantId }).first('survey_group');
-        if (!participant) throw new NotFound('Deltageren findes ikke længere.');
-        const claimed = await trx('survey_participation')
-          .where({ round_id: roundId, participant_id: access.participantId, submitted: false })
-          .update({ submitted: true, draft: null });
-        if (!claimed) throw new Conflict('Du har allerede besvaret denne undersøgelse. Tak for dit svar.');
-        const answers: Record<string, Answer> = {};
-        for (const [id, v] of Object.entries(draft.answers)) answers[id] = v === 0 ? null : (v as Answer);
-        await trx('survey_responses').insert({
-          id: crypto.randomUUID(),
-          round_id: roundId,
-          municipality_code: round.municipalityCode,
-          round_no: round.roundNo,
-          survey_group: participant.survey_group,
-          instrument_version: instrument.version,
-          answers: JSON.stringify(answers),
-          comment: draft.comment ? draft.comment : null,
-        });
+        const missing = missingAnswers(instrument, draft);
+        if (missing) throw missing;
+        await storeResponse(round, instrument, access.participantId, draft, trx);
       });
     },
   };

@@ -15,7 +15,7 @@ import { SURVEY_GROUP_LABELS } from './groups.js';
 import { elementsOf, type Instrument } from './instrument.js';
 import { ROUND_LABELS, ROUND_SHORT } from './rounds.service.js';
 import { roundsRepository } from './rounds.repository.js';
-import type { AnsweringService } from './answering.service.js';
+import { IncompleteAnswers, type AnsweringService } from './answering.service.js';
 import type { ParticipantsService, ImportProblem } from './participants.service.js';
 import { participantSchema } from './participants.service.js';
 import type { ResultsService } from './results.service.js';
@@ -122,6 +122,16 @@ export function surveysRoutes(deps: Deps): Router {
       const page = Number(param(req, 'page'));
       const a = await access(req);
       const action = req.body?.handling;
+      if (action === 'indsend') {
+        // Saves the page and submits; errors on the page show it again, a still incomplete draft is refused.
+        try {
+          await deps.answering.submitPage(a, roundId, page, req.body ?? {});
+        } catch (err) {
+          if (err instanceof ValidationError && !(err instanceof IncompleteAnswers)) return renderPage(req, res, roundId, page, err.fields, req.body);
+          throw err;
+        }
+        return res.redirect(303, `/undersoegelse/${roundId}/tak`);
+      }
       try {
         await deps.answering.savePage(a, roundId, page, req.body ?? {});
       } catch (err) {
@@ -130,10 +140,6 @@ export function surveysRoutes(deps: Deps): Router {
       }
       if (action === 'forrige') return res.redirect(303, `/undersoegelse/${roundId}/side/${Math.max(1, page - 1)}`);
       if (action === 'gem') return res.redirect(303, `/undersoegelse/${roundId}/gemt`);
-      if (action === 'indsend') {
-        await deps.answering.submit(a, roundId);
-        return res.redirect(303, `/undersoegelse/${roundId}/tak`);
-      }
       res.redirect(303, `/undersoegelse/${roundId}/side/${page + 1}`);
     }),
   );
