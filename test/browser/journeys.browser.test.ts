@@ -215,11 +215,14 @@ describe.skipIf(chromiumMissing)('browser journeys', () => {
     }
     await page.emulateMedia({ media: 'screen' });
 
-    // Anyone who types the printed address sees that the certificate is genuine; a wrong code is refused.
+    // Anyone who types the printed address sees that the certificate is genuine.
     const anyone = await newPage();
     await anyone.goto(verifyUrl);
     await expect.poll(() => anyone.getByRole('status').textContent()).toContain('Kursusbeviset er gyldigt');
     expect(await anyone.getByRole('status').textContent()).toContain('Søren Ærø-Østergaard');
+    await expectAccessible(anyone);
+    // Or opens the public verification page and types the code: a wrong one is refused, case does not matter.
+    await anyone.goto(env.baseUrl + '/certifikat/verificer');
     await expectAccessible(anyone);
     await anyone.getByLabel('Kontrolkode').fill('ABCDE-FGH23');
     await anyone.getByRole('button', { name: 'Kontrollér' }).click();
@@ -299,6 +302,13 @@ describe.skipIf(chromiumMissing)('browser journeys', () => {
     await invitations.filter({ hasText: people[1]!.email }).getByRole('link').click();
     await mailbox.waitForURL(/\/dev\/postkasse\/\d+$/);
     await expectAccessible(mailbox);
+    // The HTML part is shown in a sandbox that runs no script; checked on its own page.
+    const html = await mailbox.request.get(mailbox.url() + '/html');
+    expect(html.status()).toBe(200);
+    const mailPage = await mailbox.context().newPage();
+    await mailPage.setContent(await html.text());
+    expect(await mailPage.getByRole('link').first().getAttribute('href')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
+    await expectAccessible(mailPage);
     const text = (await mailbox.locator('pre').textContent())!;
     expect(text).toContain('Åse Bøgh');
     const link = text.match(/http:\/\/127\.0\.0\.1:\d+\/\S+/)?.[0];
