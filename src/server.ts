@@ -36,12 +36,12 @@ async function main(): Promise<void> {
   // Every instance may run a worker: claims are leased, so each message goes out once.
   const stopMailWorker = createMailWorker(deps, { leaseMs: config.mail.leaseSeconds * 1000 }).start(config.mail.workerIntervalSeconds * 1000);
   if (!config.mail.smtpUrl) logger.info('SMTP_URL er ikke sat: e-mails holdes i udbakken (se /dev/postkasse)');
-  const server = app.listen(config.port, () => {
+  const server = app.listen(config.port, (err?: Error) => {
+    if (err) {
+      logger.fatal({ err: safeError(err) }, 'kunne ikke lytte på porten');
+      process.exit(1);
+    }
     logger.info({ port: config.port, url: config.publicUrl, database: config.database.client }, 'Parat kører');
-  });
-  server.on('error', (err) => {
-    logger.fatal({ err: safeError(err) }, 'kunne ikke lytte på porten');
-    process.exit(1);
   });
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'lukker ned');

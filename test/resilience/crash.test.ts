@@ -31,7 +31,7 @@ describe(`kill -9 during load on ${testDbKind()}`, () => {
   beforeAll(async () => {
     shared = await sharedDb(testDbKind());
     sink = await startSink();
-    ({ tokens } = await respondents(shared.db, 751, 3_000));
+    ({ tokens } = await respondents(shared.db, 751, 1_000));
     await planRound(shared.db, 101, { open: false });
     invited = await addParticipants(shared.db, 101, 30, 'inviteret');
     env = baseServerEnv({
@@ -45,7 +45,7 @@ describe(`kill -9 during load on ${testDbKind()}`, () => {
     // The mail server keeps every delivery waiting, so the worker holds leased messages when it dies.
     sink.mode = 'hold';
     server = await startServer({ name: 'before', env });
-  });
+  }, 240_000);
   afterAll(async () => {
     await server?.stop();
     await sink?.close();
@@ -63,7 +63,7 @@ describe(`kill -9 during load on ${testDbKind()}`, () => {
     const stop = new Promise<void>((r) => (stopLoad = r));
     const load = startLoad({ base: () => server.url, tokens, vus: 64, durationMs: 120_000, stop });
     // Killed once respondents are spread over every step of the flow, some of them submitting.
-    await waitFor('a first hundred submits', () => load.live.submitted >= 100, 90_000, 50);
+    await waitFor('a first submits', () => load.live.submitted >= 40, 90_000, 50);
     await sleep(Math.random() * 1000);
     await server.kill9();
     stopLoad();
@@ -113,14 +113,14 @@ describe(`kill -9 during load on ${testDbKind()}`, () => {
 
     // And the restarted server takes respondents again, without errors.
     const remaining = tokens.slice(result.started);
-    const after = await runLoad({ base: () => server.url, tokens: remaining, vus: 16, durationMs: 5_000 });
+    const after = await runLoad({ base: () => server.url, tokens: remaining, vus: 16, durationMs: 4_000 });
     expect(summarize(after.errors)).toEqual({});
     expect(after.submitted).toBeGreaterThan(0);
     const final = await consistency(shared.db);
     expect(final).toMatchObject({ responses: c.responses + after.submitted, incomplete: 0, draftsLeft: 0, perRoundMismatch: 0 });
     console.log(
       `kill -9 (${shared.kind}): ${result.submitted} acknowledged submits before the kill, ${result.unknown.length} in flight (${stored} of them stored), errors ${JSON.stringify(summarize(result.errors))}; ` +
-        `restart ready in ${readyMs} ms; outbox drained ${deliveredMs} ms after that (${leasedAtKill.length} leased by the killed worker); ${after.submitted} submits in 5 s after the restart`,
+        `restart ready in ${readyMs} ms; outbox drained ${deliveredMs} ms after that (${leasedAtKill.length} leased by the killed worker); ${after.submitted} submits in 4 s after the restart`,
     );
-  });
+  }, 300_000);
 });

@@ -14,9 +14,9 @@ describe(`load without loss: ${VUS} concurrent respondents for ${seconds} s on $
   beforeAll(async () => {
     shared = await sharedDb(testDbKind());
     // More links than the server can use up in the time: a respondent never waits for one.
-    ({ tokens } = await respondents(shared.db, 751, Math.max(2_000, seconds * 150)));
+    ({ tokens } = await respondents(shared.db, 751, Math.max(2_000, seconds * 100)));
     server = await startServer({ name: 'parat', env: baseServerEnv({ ...shared.env, VAR_DIR: tempDir('parat-var-') }) });
-  });
+  }, 240_000);
   afterAll(async () => {
     await server?.stop();
     await shared?.cleanup();
@@ -33,5 +33,5 @@ describe(`load without loss: ${VUS} concurrent respondents for ${seconds} s on $
     expect(c).toEqual({ responses: result.submitted, submitted: result.submitted, incomplete: 0, draftsLeft: 0, perRoundMismatch: 0 });
     expect(server.exited()).toBeNull();
     expect(server.stderr()).toBe('');
-  });
+  }, seconds * 1000 + 180_000);
 });

@@ -50,7 +50,7 @@ if (postgresUrl) {
       });
       // Started together, as a deployment would: they race for migrations, the first tick and the outbox.
       [a, b] = await Promise.all([startServer({ name: 'A', env }), startServer({ name: 'B', env })]);
-    });
+    }, 240_000);
     afterAll(async () => {
       await Promise.all([a?.stop(), b?.stop()]);
       await sink?.close();
@@ -103,7 +103,7 @@ if (postgresUrl) {
       } finally {
         browser.close();
       }
-    });
+    }, 300_000);
 
     it('when both instances run the scheduler and the mail worker, then each round opens once and each invitation arrives once', async () => {
       const total = [...invited.values()].reduce((s, list) => s + list.length, 0);
@@ -139,6 +139,6 @@ if (postgresUrl) {
         expect(p.logLines('mail worker pass failed')).toEqual([]);
         expect(p.stderr()).toBe('');
       }
-    });
+    }, 300_000);
   });
 }

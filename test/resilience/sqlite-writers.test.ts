@@ -8,7 +8,7 @@ describe('concurrent writers on one SQLite file', () => {
 
   beforeAll(async () => {
     shared = await sharedDb('sqlite');
-  });
+  }, 240_000);
   afterAll(async () => {
     await shared?.cleanup();
   });
@@ -30,7 +30,7 @@ describe('concurrent writers on one SQLite file', () => {
     } finally {
       await other.destroy();
     }
-  });
+  }, 300_000);
 
   describe('two server processes on one SQLite file under load', () => {
     let a: ServerProcess;
@@ -38,18 +38,17 @@ describe('concurrent writers on one SQLite file', () => {
     let tokens: string[];
 
     beforeAll(async () => {
-      ({ tokens } = await respondents(shared.db, 751, 2_000));
+      ({ tokens } = await respondents(shared.db, 751, 1_000));
       const env = baseServerEnv({ ...shared.env, VAR_DIR: tempDir('parat-var-'), SCHEDULER_INTERVAL_SECONDS: '1' });
-      a = await startServer({ name: 'A', env });
-      b = await startServer({ name: 'B', env });
-    });
+      [a, b] = await Promise.all([startServer({ name: 'A', env }), startServer({ name: 'B', env })]);
+    }, 240_000);
     afterAll(async () => {
       await Promise.all([a?.stop(), b?.stop()]);
     });
 
     it('when respondents write through both at once, then nothing fails with a 500: BUSY is retried, and what is left is a Danish 503 with Retry-After', async () => {
       let turn = 0;
-      const seconds = Number(process.env.PARAT_SQLITE_WRITERS_SECONDS ?? 15);
+      const seconds = Number(process.env.PARAT_SQLITE_WRITERS_SECONDS ?? 10);
       const result = await runLoad({ base: () => (turn++ % 2 ? a.url : b.url), tokens, vus: 64, durationMs: seconds * 1000 });
       console.log(`two processes on one SQLite file: ${result.submitted} submits in ${(result.elapsedMs / 1000).toFixed(1)} s, errors ${JSON.stringify(summarize(result.errors))}`);
       expect(result.errors.filter((e) => e.kind === 'connection')).toEqual([]);
@@ -71,6 +70,6 @@ describe('concurrent writers on one SQLite file', () => {
         expect(p.logLines('unhandled error')).toEqual([]);
         expect(p.logLines('scheduler tick failed')).toEqual([]);
       }
-    });
+    }, 300_000);
   });
 });

@@ -56,6 +56,19 @@ export type ServerProcess = {
  * with the given environment (nothing inherited but PATH and HOME), and waits until /healthz answers 200.
  */
 export async function startServer(opts: { name: string; env: Record<string, string>; port?: number; readyTimeoutMs?: number }): Promise<ServerProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (err) {
+      // The free port was taken by someone else before the server bound it: try another one.
+      if (opts.port || attempt >= 3 || !(err instanceof PortTaken)) throw err;
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+async function startOnce(opts: { name: string; env: Record<string, string>; port?: number; readyTimeoutMs?: number }): Promise<ServerProcess> {
   const port = opts.port ?? (await freePort());
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -109,6 +122,7 @@ export async function startServer(opts: { name: string; env: Record<string, stri
   };
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 90_000);
   for (;;) {
+    if (exit && out.includes('EADDRINUSE')) throw new PortTaken(`${opts.name}: port ${port} is taken`);
     if (exit) throw new Error(`${opts.name} exited before it was ready (${JSON.stringify(exit)}):\n${err.slice(-3000)}\n${out.slice(-3000)}`);
     if (Date.now() > deadline) {
       await proc.kill9();
