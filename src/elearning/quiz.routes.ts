@@ -10,14 +10,17 @@ import { danishDate, danishDateTime } from './elearning.presenter.js';
 
 const OPTION_ID = /^[A-Za-z0-9_-]{1,20}$/;
 
-/** Reads `q<position>` fields (a string for radios, an array for checkboxes) into answers. */
+/** Reads `q<position>` fields (a string for radios, an array for checkboxes) into answers; anything but option ids is refused. */
 export function parseAnswers(body: unknown): PostedAnswers {
   const answers: PostedAnswers = new Map();
   if (!body || typeof body !== 'object') return answers;
   for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
     const m = key.match(/^q(\d{1,3})$/);
     if (!m) continue;
-    const values = (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string' && OPTION_ID.test(v));
+    const values = Array.isArray(value) ? value : [value];
+    if (!values.every((v): v is string => typeof v === 'string' && OPTION_ID.test(v))) {
+      throw new ValidationError('Svaret passer ikke til spørgsmålene i dit testforsøg. Genindlæs siden, og prøv igen.', { [key]: 'Ukendt svarmulighed' });
+    }
     answers.set(Number(m[1]), [...new Set(values)]);
   }
   return answers;
@@ -79,9 +82,9 @@ export function quizRoutes({ quiz, content, learner, publicUrl, db }: { quiz: Qu
     handle(async (req, res) => {
       const me = learnerOf(res);
       const id = attemptIdOf(param(req, 'id'));
-      const answers = parseAnswers(req.body);
       const action = (req.body as Record<string, unknown>)?.handling === 'aflever' ? 'aflever' : 'gem';
       try {
+        const answers = parseAnswers(req.body);
         if (action === 'gem') {
           await quiz.saveDraft(me, id, answers);
           req.session.flash = 'Dine svar er gemt. Du kan fortsætte, hvor du slap – også fra en anden computer.';

@@ -59,7 +59,8 @@ export function createAnsweringService({ db, instruments, currentVersion }: { db
       for (const item of elements[page - 1]!.items) {
         const raw = body[item.id];
         const value = raw === 'vedikke' ? 0 : Number(raw);
-        if (typeof raw !== 'string' || !(raw === 'vedikke' || (Number.isInteger(value) && value >= 1 && value <= 5))) {
+        // Exactly what the form's radios send: "1"–"5" or "vedikke" (not "03", " 3", "0x3" or "3.0").
+        if (typeof raw !== 'string' || !(raw === 'vedikke' || /^[1-5]$/.test(raw))) {
           fields[item.id] = `Vælg et svar til "${item.text}"`;
         } else draft.answers[item.id] = value as DraftValue;
       }

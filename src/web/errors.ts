@@ -40,6 +40,17 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   } else if (e.type === 'entity.parse.failed') {
     status = 400;
     message = 'Det indsendte kunne ikke læses.';
+  } else if ((err as { name?: string }).name === 'MulterError') {
+    // An upload with more files, other fields or larger files than the form has.
+    status = e.code === 'LIMIT_FILE_SIZE' ? 413 : 400;
+    message = e.code === 'LIMIT_FILE_SIZE' ? 'Filen er for stor.' : 'Upload én CSV-fil i formularens felt til filen.';
+  } else if (req.is('multipart/form-data') && /^(Unexpected end of form|Multipart: |Malformed part header)/.test(String((err as Error).message))) {
+    status = 400;
+    message = 'Det indsendte kunne ikke læses.';
+  } else if (typeof e.status === 'number' && e.status >= 400 && e.status < 500 && (err as { expose?: boolean }).expose) {
+    // The body parser's other refusals (too many fields, unsupported charset, aborted request).
+    status = e.status;
+    message = e.status === 413 ? 'Det indsendte er for stort.' : 'Det indsendte kunne ikke læses.';
   } else if (isDatabaseUnavailable(err)) {
     status = 503;
     title = 'Parat er midlertidigt utilgængelig';
