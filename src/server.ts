@@ -28,20 +28,36 @@ async function main(): Promise<void> {
     await seedDemoData(deps);
   }
   const app = createApp(deps);
-  const aggregates = createAggregateStore({ db: deps.db, instruments: deps.instruments, k: effectiveK(config.kThreshold), clock: deps.clock });
-  const stopScheduler = startScheduler(createSurveyServices(deps), logger, config.schedulerIntervalSeconds, async (roundId) => {
-    const round = await roundsRepository.byId(deps.db, roundId);
-    if (round) await aggregates.forRound(round);
+  const aggregates = createAggregateStore({
+    db: deps.db,
+    instruments: deps.instruments,
+    k: effectiveK(config.kThreshold),
+    clock: deps.clock,
   });
+  const stopScheduler = startScheduler(
+    createSurveyServices(deps),
+    logger,
+    config.schedulerIntervalSeconds,
+    async (roundId) => {
+      const round = await roundsRepository.byId(deps.db, roundId);
+      if (round) await aggregates.forRound(round);
+    },
+  );
   // Every instance may run a worker: claims are leased, so each message goes out once.
-  const stopMailWorker = createMailWorker(deps, { leaseMs: config.mail.leaseSeconds * 1000 }).start(config.mail.workerIntervalSeconds * 1000);
-  if (!config.mail.smtpUrl) logger.info('SMTP_URL er ikke sat: e-mails holdes i udbakken (se /dev/postkasse)');
+  const stopMailWorker = createMailWorker(deps, { leaseMs: config.mail.leaseSeconds * 1000 }).start(
+    config.mail.workerIntervalSeconds * 1000,
+  );
+  if (!config.mail.smtpUrl)
+    logger.info('SMTP_URL er ikke sat: e-mails holdes i udbakken (se /dev/postkasse)');
   const server = app.listen(config.port, (err?: Error) => {
     if (err) {
       logger.fatal({ err: safeError(err) }, 'kunne ikke lytte på porten');
       process.exit(1);
     }
-    logger.info({ port: config.port, url: config.publicUrl, database: config.database.client }, 'Parat kører');
+    logger.info(
+      { port: config.port, url: config.publicUrl, database: config.database.client },
+      'Parat kører',
+    );
   });
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'lukker ned');

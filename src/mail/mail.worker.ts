@@ -53,7 +53,10 @@ function describe(err: SmtpError): string {
 }
 
 /** Sends outbox messages over SMTP (pooled); safe with several workers on one PostgreSQL. */
-export function createMailWorker(deps: Pick<AppDeps, 'db' | 'clock' | 'config' | 'logger'>, opts: WorkerOptions = {}) {
+export function createMailWorker(
+  deps: Pick<AppDeps, 'db' | 'clock' | 'config' | 'logger'>,
+  opts: WorkerOptions = {},
+) {
   const { db, clock, config, logger } = deps;
   const workerId = opts.workerId ?? `w-${crypto.randomBytes(6).toString('hex')}`;
   const leaseMs = opts.leaseMs ?? 5 * 60_000;
@@ -96,12 +99,22 @@ export function createMailWorker(deps: Pick<AppDeps, 'db' | 'clock' | 'config' |
         html: m.html ?? undefined,
         text: m.text ?? undefined,
         messageId: m.messageId,
-        attachments: attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: a.content })),
+        attachments: attachments.map((a) => ({
+          filename: a.filename,
+          contentType: a.contentType,
+          content: a.content,
+        })),
       });
     } catch (e) {
       const err = e as SmtpError;
       const error = describe(err);
-      const logFields = { outboxId: id, kind: m.kind, attempts: m.attempts, code: err.code, responseCode: err.responseCode };
+      const logFields = {
+        outboxId: id,
+        kind: m.kind,
+        attempts: m.attempts,
+        code: err.code,
+        responseCode: err.responseCode,
+      };
       if (isPermanent(err) || m.attempts >= config.mail.maxAttempts) {
         await outboxRepository.markFailed(db, id, workerId, error);
         logger.warn(logFields, 'mail failed');
@@ -135,7 +148,12 @@ export function createMailWorker(deps: Pick<AppDeps, 'db' | 'clock' | 'config' |
     const result: RunResult = { sent: 0, retried: 0, failed: 0 };
     if (!transportOf()) return result;
     const now = clock.now();
-    const ids = await outboxRepository.claim(db, { now, leaseUntil: new Date(now.getTime() + leaseMs), workerId, limit: batchSize });
+    const ids = await outboxRepository.claim(db, {
+      now,
+      leaseUntil: new Date(now.getTime() + leaseMs),
+      workerId,
+      limit: batchSize,
+    });
     for (const id of ids) {
       const outcome = await sendOne(id);
       if (outcome) result[outcome] += 1;
@@ -162,7 +180,8 @@ export function createMailWorker(deps: Pick<AppDeps, 'db' | 'clock' | 'config' |
             logger.debug({ workerId, ...r }, 'mail worker pass');
           } while (!stopped && r.sent + r.retried + r.failed >= batchSize);
         } catch (err) {
-          if (isDatabaseUnavailable(err)) logger.warn({ err: safeError(err) }, 'mail worker pass skipped: database unavailable');
+          if (isDatabaseUnavailable(err))
+            logger.warn({ err: safeError(err) }, 'mail worker pass skipped: database unavailable');
           else logger.error({ err: safeError(err) }, 'mail worker pass failed');
         } finally {
           running = false;

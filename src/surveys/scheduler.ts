@@ -3,7 +3,12 @@ import type { SurveyServices } from './surveys.services.js';
 import { isDatabaseUnavailable } from '../db/retry.js';
 
 /** Runs the rounds tick on an interval; every instance may run it, the tick is idempotent. */
-export function startScheduler(surveys: Pick<SurveyServices, 'rounds' | 'purgeDue'>, logger: Logger, intervalSeconds: number, onClosed?: (roundId: number) => Promise<void>): () => void {
+export function startScheduler(
+  surveys: Pick<SurveyServices, 'rounds' | 'purgeDue'>,
+  logger: Logger,
+  intervalSeconds: number,
+  onClosed?: (roundId: number) => Promise<void>,
+): () => void {
   if (intervalSeconds <= 0) return () => undefined;
   let running = false;
   const run = async () => {
@@ -12,14 +17,16 @@ export function startScheduler(surveys: Pick<SurveyServices, 'rounds' | 'purgeDu
     try {
       const events = await surveys.rounds.tick();
       logger.debug({ events: events.length }, 'scheduler tick ran');
-      if (events.length) logger.info({ events: events.map((e) => `${e.type}:${e.roundId}`) }, 'scheduler tick');
+      if (events.length)
+        logger.info({ events: events.map((e) => `${e.type}:${e.roundId}`) }, 'scheduler tick');
       // A closed round's published aggregate is computed once now, not on the first dashboard view.
       for (const e of events) if (e.type === 'closed' && onClosed) await onClosed(e.roundId);
       const purged = await surveys.purgeDue();
       if (purged.length) logger.info({ municipalities: purged }, 'participant lists purged');
     } catch (err) {
       // The database being briefly away (a restart) is expected now and then; the next tick picks up.
-      if (isDatabaseUnavailable(err)) logger.warn({ err: safeError(err) }, 'scheduler tick skipped: database unavailable');
+      if (isDatabaseUnavailable(err))
+        logger.warn({ err: safeError(err) }, 'scheduler tick skipped: database unavailable');
       else logger.error({ err: safeError(err) }, 'scheduler tick failed');
     } finally {
       running = false;

@@ -31,7 +31,11 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   if (err instanceof AppError) {
     status = err.status;
     message = err.message;
-  } else if (e.code === 'EBADCSRFTOKEN' || e.code === 'ERR_BAD_CSRF_TOKEN' || (e.status === 403 && /csrf/i.test(String(err)))) {
+  } else if (
+    e.code === 'EBADCSRFTOKEN' ||
+    e.code === 'ERR_BAD_CSRF_TOKEN' ||
+    (e.status === 403 && /csrf/i.test(String(err)))
+  ) {
     status = 403;
     message = 'Formularen er udløbet eller ugyldig. Gå tilbage, genindlæs siden, og prøv igen.';
   } else if (e.type === 'entity.too.large') {
@@ -43,11 +47,20 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   } else if ((err as { name?: string }).name === 'MulterError') {
     // An upload with more files, other fields or larger files than the form has.
     status = e.code === 'LIMIT_FILE_SIZE' ? 413 : 400;
-    message = e.code === 'LIMIT_FILE_SIZE' ? 'Filen er for stor.' : 'Upload én CSV-fil i formularens felt til filen.';
-  } else if (req.is('multipart/form-data') && /^(Unexpected end of form|Multipart: |Malformed part header)/.test(String((err as Error).message))) {
+    message =
+      e.code === 'LIMIT_FILE_SIZE' ? 'Filen er for stor.' : 'Upload én CSV-fil i formularens felt til filen.';
+  } else if (
+    req.is('multipart/form-data') &&
+    /^(Unexpected end of form|Multipart: |Malformed part header)/.test(String((err as Error).message))
+  ) {
     status = 400;
     message = 'Det indsendte kunne ikke læses.';
-  } else if (typeof e.status === 'number' && e.status >= 400 && e.status < 500 && (err as { expose?: boolean }).expose) {
+  } else if (
+    typeof e.status === 'number' &&
+    e.status >= 400 &&
+    e.status < 500 &&
+    (err as { expose?: boolean }).expose
+  ) {
     // The body parser's other refusals (too many fields, unsupported charset, aborted request).
     status = e.status;
     message = e.status === 413 ? 'Det indsendte er for stort.' : 'Det indsendte kunne ikke læses.';
@@ -68,5 +81,12 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   res.locals.roleLabels ??= ROLE_LABELS;
   res.locals.currentPath ??= req.path;
   res.status(status);
-  res.render('errors/error', { title, message, status, requestId: req.id, fields: err instanceof AppError && 'fields' in err ? (err as { fields: Record<string, string> }).fields : {} });
+  res.render('errors/error', {
+    title,
+    message,
+    status,
+    requestId: req.id,
+    fields:
+      err instanceof AppError && 'fields' in err ? (err as { fields: Record<string, string> }).fields : {},
+  });
 };

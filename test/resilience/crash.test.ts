@@ -61,7 +61,14 @@ describe(`kill -9 during load on ${testDbKind()}`, () => {
 
     let stopLoad!: () => void;
     const stop = new Promise<void>((r) => (stopLoad = r));
-    const load = startLoad({ base: () => server.url, tokens, vus: 64, durationMs: 120_000, stop });
+    const load = startLoad({
+      base: () => server.url,
+      tokens,
+      vus: 64,
+      durationMs: 120_000,
+      stop,
+      rampMs: 6_000,
+    });
     // Killed once respondents are spread over every step of the flow, some of them submitting.
     await waitFor('a first submits', () => load.live.submitted >= 40, 90_000, 50);
     await sleep(Math.random() * 1000);
@@ -96,7 +103,8 @@ describe(`kill -9 during load on ${testDbKind()}`, () => {
 
     // Whether each lost answer was stored, the restarted server tells the respondent: exactly the surplus.
     let stored = 0;
-    for (const token of result.unknown) if (await hasAnswered(server.url, token, nextSourceAddress())) stored += 1;
+    for (const token of result.unknown)
+      if (await hasAnswered(server.url, token, nextSourceAddress())) stored += 1;
     expect(c.responses).toBe(result.submitted + stored);
 
     // Pending messages go out at once, the killed worker's leased ones when their lease runs out.
@@ -117,7 +125,12 @@ describe(`kill -9 during load on ${testDbKind()}`, () => {
     expect(summarize(after.errors)).toEqual({});
     expect(after.submitted).toBeGreaterThan(0);
     const final = await consistency(shared.db);
-    expect(final).toMatchObject({ responses: c.responses + after.submitted, incomplete: 0, draftsLeft: 0, perRoundMismatch: 0 });
+    expect(final).toMatchObject({
+      responses: c.responses + after.submitted,
+      incomplete: 0,
+      draftsLeft: 0,
+      perRoundMismatch: 0,
+    });
     console.log(
       `kill -9 (${shared.kind}): ${result.submitted} acknowledged submits before the kill, ${result.unknown.length} in flight (${stored} of them stored), errors ${JSON.stringify(summarize(result.errors))}; ` +
         `restart ready in ${readyMs} ms; outbox drained ${deliveredMs} ms after that (${leasedAtKill.length} leased by the killed worker); ${after.submitted} submits in 4 s after the restart`,

@@ -43,7 +43,13 @@ if (!unavailable) {
       ({ tokens } = await respondents(shared.db, 751, 1_000));
       server = await startServer({
         name: 'parat',
-        env: baseServerEnv({ ...shared.env, VAR_DIR: tempDir('parat-var-'), SCHEDULER_INTERVAL_SECONDS: '1', MAIL_WORKER_INTERVAL_SECONDS: '1', SMTP_URL: sink.url }),
+        env: baseServerEnv({
+          ...shared.env,
+          VAR_DIR: tempDir('parat-var-'),
+          SCHEDULER_INTERVAL_SECONDS: '1',
+          MAIL_WORKER_INTERVAL_SECONDS: '1',
+          SMTP_URL: sink.url,
+        }),
       });
     }, 240_000);
     afterAll(async () => {
@@ -61,7 +67,14 @@ if (!unavailable) {
     it('when the database restarts under load, then requests meanwhile fail as a Danish 503, and afterwards the same process serves, schedules and mails again', async () => {
       const pid = server.pid;
       let stopLoad!: () => void;
-      const load = startLoad({ base: () => server.url, tokens, vus: 16, durationMs: 150_000, stop: new Promise<void>((r) => (stopLoad = r)) });
+      const load = startLoad({
+        base: () => server.url,
+        tokens,
+        vus: 16,
+        durationMs: 150_000,
+        rampMs: 4_000,
+        stop: new Promise<void>((r) => (stopLoad = r)),
+      });
       await waitFor('a first submits', () => load.live.submitted >= 20, 90_000, 50);
 
       const downAt = Date.now();
@@ -69,7 +82,12 @@ if (!unavailable) {
       await sleep(3_000);
       cluster.start();
       const upAt = Date.now();
-      const healthyMs = await waitFor('healthz after the restart', async () => (await fetch(`${server.url}/healthz`).catch(() => null))?.status === 200, 60_000, 100);
+      const healthyMs = await waitFor(
+        'healthz after the restart',
+        async () => (await fetch(`${server.url}/healthz`).catch(() => null))?.status === 200,
+        60_000,
+        100,
+      );
       const recoveredAt = Date.now();
       // A fresh respondent gets all the way through once the database is back.
       const probe = tokens[tokens.length - 1]!;
@@ -108,17 +126,22 @@ if (!unavailable) {
       const c = await consistency(shared.db);
       expect(c).toMatchObject({ incomplete: 0, draftsLeft: 0, perRoundMismatch: 0 });
       let stored = 0;
-      for (const token of result.unknown) if (await hasAnswered(server.url, token, nextSourceAddress())) stored += 1;
+      for (const token of result.unknown)
+        if (await hasAnswered(server.url, token, nextSourceAddress())) stored += 1;
       expect(c.responses).toBe(result.submitted + 1 + stored);
 
       // The scheduler and the mail worker carry on: a round due now opens and its invitations arrive, once each.
       await planRound(shared.db, 101, { open: false });
       const invited = await addParticipants(shared.db, 101, 10, 'inviteret');
-      await waitFor('invitations after the restart', async () => {
-        const open = await shared.db('outbox').whereNot({ status: 'sent' }).count({ n: '*' }).first();
-        const all = await shared.db('outbox').count({ n: '*' }).first();
-        return Number(all?.n) === invited.length && Number(open?.n) === 0;
-      }, 60_000);
+      await waitFor(
+        'invitations after the restart',
+        async () => {
+          const open = await shared.db('outbox').whereNot({ status: 'sent' }).count({ n: '*' }).first();
+          const all = await shared.db('outbox').count({ n: '*' }).first();
+          return Number(all?.n) === invited.length && Number(open?.n) === 0;
+        },
+        60_000,
+      );
       const counts = deliveriesByRecipient(sink);
       expect([...counts.keys()].sort()).toEqual(invited.map((p) => p.email).sort());
       expect([...counts.values()].every((n) => n === 1)).toBe(true);

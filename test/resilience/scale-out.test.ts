@@ -3,7 +3,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresUrl } from '../support/db.js';
 import { baseServerEnv, startServer, tempDir, type ServerProcess } from '../support/server-process.js';
 import { loadOrCreateKeyPair } from '../../src/auth/saml/keys.js';
-import { addParticipants, Browser, deliveriesByRecipient, hiddenValue, planRound, sharedDb, startSink, waitFor, type SharedDb, type Sink } from './support.js';
+import {
+  addParticipants,
+  Browser,
+  deliveriesByRecipient,
+  hiddenValue,
+  planRound,
+  sharedDb,
+  startSink,
+  waitFor,
+  type SharedDb,
+  type Sink,
+} from './support.js';
 
 /** The address users reach Parat on: the load balancer in front of both instances. */
 const PUBLIC_URL = 'http://parat.test';
@@ -28,12 +39,28 @@ if (postgresUrl) {
       sink = await startSink();
       // What the instances share besides the database: session secret (baseServerEnv), SP key pair and IdP.
       varDir = tempDir('parat-var-');
-      const sp = await loadOrCreateKeyPair({ keyPath: undefined, certPath: undefined, varDir, name: 'saml-sp', allowGenerate: true });
-      await loadOrCreateKeyPair({ keyPath: undefined, certPath: undefined, varDir, name: 'dev-idp', allowGenerate: true });
+      const sp = await loadOrCreateKeyPair({
+        keyPath: undefined,
+        certPath: undefined,
+        varDir,
+        name: 'saml-sp',
+        allowGenerate: true,
+      });
+      await loadOrCreateKeyPair({
+        keyPath: undefined,
+        certPath: undefined,
+        varDir,
+        name: 'dev-idp',
+        allowGenerate: true,
+      });
       fs.writeFileSync(`${varDir}/sp-key.pem`, sp.key);
       fs.writeFileSync(`${varDir}/sp-cert.pem`, sp.cert);
       // Three municipalities whose round 1/3 is due today; the instances' schedulers open them.
-      for (const [code, n] of [[751, 25], [101, 20], [461, 15]] as const) {
+      for (const [code, n] of [
+        [751, 25],
+        [101, 20],
+        [461, 15],
+      ] as const) {
         await planRound(shared.db, code, { open: false });
         invited.set(code, await addParticipants(shared.db, code, n, 'inviteret'));
       }
@@ -112,19 +139,42 @@ if (postgresUrl) {
         return sink.messages.length >= total && Number(open?.n) === 0;
       });
       // Both instances ticked and polled the outbox the whole time, side by side.
-      await waitFor('a few more ticks on both', () => [a, b].every((p) => p.logLines('scheduler tick ran').length >= 3 && p.logLines('mail worker pass').length >= 3), 20_000);
+      await waitFor(
+        'a few more ticks on both',
+        () =>
+          [a, b].every(
+            (p) => p.logLines('scheduler tick ran').length >= 3 && p.logLines('mail worker pass').length >= 3,
+          ),
+        20_000,
+      );
 
-      const rounds = await shared.db('survey_rounds').where({ round_no: 1 }).whereIn('municipality_code', [...invited.keys()]).select('id', 'state', 'opened_at');
+      const rounds = await shared
+        .db('survey_rounds')
+        .where({ round_no: 1 })
+        .whereIn('municipality_code', [...invited.keys()])
+        .select('id', 'state', 'opened_at');
       expect(rounds).toHaveLength(3);
       expect(rounds.every((r) => r.state === 'open' && r.opened_at)).toBe(true);
-      const perRound = await shared.db('survey_rounds').whereIn('municipality_code', [...invited.keys()]).groupBy('municipality_code', 'round_no').select('municipality_code', 'round_no').count({ n: '*' });
+      const perRound = await shared
+        .db('survey_rounds')
+        .whereIn('municipality_code', [...invited.keys()])
+        .groupBy('municipality_code', 'round_no')
+        .select('municipality_code', 'round_no')
+        .count({ n: '*' });
       expect(perRound.every((r) => Number(r.n) === 1)).toBe(true);
 
       // Each "opened" event happened on exactly one instance.
-      const opened = [a, b].flatMap((p) => p.logLines('scheduler tick').flatMap((l) => (l.events as string[]).filter((e) => e.startsWith('opened:'))));
+      const opened = [a, b].flatMap((p) =>
+        p
+          .logLines('scheduler tick')
+          .flatMap((l) => (l.events as string[]).filter((e) => e.startsWith('opened:'))),
+      );
       expect(opened.sort()).toEqual(rounds.map((r) => `opened:${r.id}`).sort());
 
-      const expected = [...invited.values()].flat().map((p) => p.email.toLowerCase()).sort();
+      const expected = [...invited.values()]
+        .flat()
+        .map((p) => p.email.toLowerCase())
+        .sort();
       expect(sink.messages).toHaveLength(total);
       expect([...deliveriesByRecipient(sink).keys()].sort()).toEqual(expected);
       expect([...deliveriesByRecipient(sink).values()].every((n) => n === 1)).toBe(true);

@@ -72,14 +72,21 @@ export const answerFor = (itemId: string): string => {
   const i = itemIds.indexOf(itemId);
   return i % 7 === 6 ? 'vedikke' : String((i % 5) + 1);
 };
-export const expectedAnswers: Record<string, number | null> = Object.fromEntries(itemIds.map((id) => [id, answerFor(id) === 'vedikke' ? null : Number(answerFor(id))]));
+export const expectedAnswers: Record<string, number | null> = Object.fromEntries(
+  itemIds.map((id) => [id, answerFor(id) === 'vedikke' ? null : Number(answerFor(id))]),
+);
 
 /** The go-live that makes round 1/3 open today. */
 export const goLiveOpeningToday = (): string => addMonths(isoDay(new Date()), 6);
 
 /** Plans a municipality so its round 1/3 is due today; with `open`, opens it here (without invitations). */
 export async function planRound(db: Db, code: number, opts: { open: boolean }): Promise<number> {
-  const rounds = createRoundsService({ db, clock: systemClock, windowDays: 21, instrumentVersion: currentVersion(instruments) });
+  const rounds = createRoundsService({
+    db,
+    clock: systemClock,
+    windowDays: 21,
+    instrumentVersion: currentVersion(instruments),
+  });
   await rounds.setPlan(code, { wave: 1, goLive: goLiveOpeningToday() }, null);
   if (opts.open) await rounds.tick();
   const r = await db('survey_rounds').where({ municipality_code: code, round_no: 1 }).first('id');
@@ -87,7 +94,12 @@ export async function planRound(db: Db, code: number, opts: { open: boolean }): 
 }
 
 /** Participants with email addresses `<prefix>-<i>@<domain>` in one municipality; returns their ids. */
-export async function addParticipants(db: Db, code: number, n: number, prefix: string): Promise<Array<{ id: number; email: string }>> {
+export async function addParticipants(
+  db: Db,
+  code: number,
+  n: number,
+  prefix: string,
+): Promise<Array<{ id: number; email: string }>> {
   const rows = Array.from({ length: n }, (_, i) => ({
     municipality_code: code,
     name: `Deltager ${prefix} ${i}`,
@@ -97,12 +109,24 @@ export async function addParticipants(db: Db, code: number, n: number, prefix: s
     created_at: new Date(),
   }));
   await db.batchInsert('participants', rows, 200);
-  const saved = await db('participants').where({ municipality_code: code }).whereIn('email', rows.map((r) => r.email)).orderBy('id').select('id', 'email');
+  const saved = await db('participants')
+    .where({ municipality_code: code })
+    .whereIn(
+      'email',
+      rows.map((r) => r.email),
+    )
+    .orderBy('id')
+    .select('id', 'email');
   return saved.map((r) => ({ id: Number(r.id), email: String(r.email) }));
 }
 
 /** Personal survey links for these participants; returns the tokens (only their hashes are stored). */
-export async function issueLinks(db: Db, code: number, roundId: number, participantIds: number[]): Promise<string[]> {
+export async function issueLinks(
+  db: Db,
+  code: number,
+  roundId: number,
+  participantIds: number[],
+): Promise<string[]> {
   const tokens = participantIds.map(() => crypto.randomBytes(32).toString('base64url'));
   const now = new Date();
   await db.batchInsert(
@@ -122,25 +146,51 @@ export async function issueLinks(db: Db, code: number, roundId: number, particip
 }
 
 /** An open round with `n` respondents, each with a personal link. */
-export async function respondents(db: Db, code: number, n: number): Promise<{ roundId: number; tokens: string[] }> {
+export async function respondents(
+  db: Db,
+  code: number,
+  n: number,
+): Promise<{ roundId: number; tokens: string[] }> {
   const roundId = await planRound(db, code, { open: true });
   const people = await addParticipants(db, code, n, 'svar');
-  return { roundId, tokens: await issueLinks(db, code, roundId, people.map((p) => p.id)) };
+  return {
+    roundId,
+    tokens: await issueLinks(
+      db,
+      code,
+      roundId,
+      people.map((p) => p.id),
+    ),
+  };
 }
 
 /**
  * What must hold whatever happened: per round, as many anonymous responses as participants marked as
  * having answered; every response carries the full set of answers; no submitted participation keeps a draft.
  */
-export async function consistency(db: Db): Promise<{ responses: number; submitted: number; incomplete: number; draftsLeft: number; perRoundMismatch: number }> {
+export async function consistency(
+  db: Db,
+): Promise<{
+  responses: number;
+  submitted: number;
+  incomplete: number;
+  draftsLeft: number;
+  perRoundMismatch: number;
+}> {
   const responses = await db('survey_responses').select('round_id', 'answers');
-  const submittedByRound = (await db('survey_participation').where({ submitted: true }).groupBy('round_id').select('round_id').count({ n: '*' })) as Array<{ round_id: number; n: number | string }>;
+  const submittedByRound = (await db('survey_participation')
+    .where({ submitted: true })
+    .groupBy('round_id')
+    .select('round_id')
+    .count({ n: '*' })) as Array<{ round_id: number; n: number | string }>;
   const responsesByRound = new Map<number, number>();
   let incomplete = 0;
   for (const r of responses) {
     responsesByRound.set(Number(r.round_id), (responsesByRound.get(Number(r.round_id)) ?? 0) + 1);
     const answers = JSON.parse(String(r.answers)) as Record<string, number | null>;
-    const complete = Object.keys(answers).length === itemIds.length && itemIds.every((id) => answers[id] === expectedAnswers[id]);
+    const complete =
+      Object.keys(answers).length === itemIds.length &&
+      itemIds.every((id) => answers[id] === expectedAnswers[id]);
     if (!complete) incomplete += 1;
   }
   let perRoundMismatch = 0;
@@ -149,7 +199,11 @@ export async function consistency(db: Db): Promise<{ responses: number; submitte
     const s = Number(submittedByRound.find((x) => Number(x.round_id) === id)?.n ?? 0);
     if (s !== (responsesByRound.get(id) ?? 0)) perRoundMismatch += 1;
   }
-  const drafts = await db('survey_participation').where({ submitted: true }).whereNotNull('draft').count({ n: '*' }).first();
+  const drafts = await db('survey_participation')
+    .where({ submitted: true })
+    .whereNotNull('draft')
+    .count({ n: '*' })
+    .first();
   return {
     responses: responses.length,
     submitted: submittedByRound.reduce((s, x) => s + Number(x.n), 0),
@@ -176,9 +230,18 @@ export class Browser {
   }
 
   /** Sends to this browser's base URL (or another instance's, for the same cookies). */
-  request(method: 'GET' | 'POST', pathOrUrl: string, form?: Record<string, string | string[]>, base = this.base): Promise<HttpResult> {
+  request(
+    method: 'GET' | 'POST',
+    pathOrUrl: string,
+    form?: Record<string, string | string[]>,
+    base = this.base,
+  ): Promise<HttpResult> {
     const url = new URL(pathOrUrl, base);
-    const body = form ? new URLSearchParams(Object.entries(form).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x]) : [[k, v]]))).toString() : undefined;
+    const body = form
+      ? new URLSearchParams(
+          Object.entries(form).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x]) : [[k, v]])),
+        ).toString()
+      : undefined;
     const headers: Record<string, string> = {};
     if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     if (body !== undefined) {
@@ -187,7 +250,16 @@ export class Browser {
     }
     return new Promise<HttpResult>((resolve, reject) => {
       const req = http.request(
-        { method, hostname: url.hostname, port: url.port, path: url.pathname + url.search, headers, agent: this.agent, localAddress: this.localAddress, timeout: 60_000 },
+        {
+          method,
+          hostname: url.hostname,
+          port: url.port,
+          path: url.pathname + url.search,
+          headers,
+          agent: this.agent,
+          localAddress: this.localAddress,
+          timeout: 60_000,
+        },
         (res) => {
           for (const c of ([] as string[]).concat(res.headers['set-cookie'] ?? [])) {
             const [pair = ''] = c.split(';');
@@ -208,14 +280,17 @@ export class Browser {
           res.on('error', reject);
         },
       );
-      req.on('timeout', () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
+      req.on('timeout', () =>
+        req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })),
+      );
       req.on('error', reject);
       req.end(body);
     });
   }
 
   get = (p: string, base?: string) => this.request('GET', p, undefined, base);
-  post = (p: string, form: Record<string, string | string[]>, base?: string) => this.request('POST', p, form, base);
+  post = (p: string, form: Record<string, string | string[]>, base?: string) =>
+    this.request('POST', p, form, base);
 
   close(): void {
     this.agent.destroy();
@@ -247,7 +322,14 @@ export class FlowError extends Error {
   }
 }
 
-async function step(b: Browser, method: 'GET' | 'POST', p: string, expected: number, form: Record<string, string> | undefined, atSubmit: boolean): Promise<HttpResult> {
+async function step(
+  b: Browser,
+  method: 'GET' | 'POST',
+  p: string,
+  expected: number,
+  form: Record<string, string> | undefined,
+  atSubmit: boolean,
+): Promise<HttpResult> {
   let res: HttpResult;
   try {
     res = await b.request(method, p, form);
@@ -255,7 +337,14 @@ async function step(b: Browser, method: 'GET' | 'POST', p: string, expected: num
     const code = (err as { code?: string }).code ?? (err as Error).message;
     throw new FlowError(`${method} ${p.replace(/\/l\/.*/, '/l/…')}: ${code}`, 'connection', null, atSubmit);
   }
-  if (res.status !== expected) throw new FlowError(`${method} ${p.replace(/\/l\/.*/, '/l/…')}: ${res.status}`, 'status', res.status, atSubmit, res);
+  if (res.status !== expected)
+    throw new FlowError(
+      `${method} ${p.replace(/\/l\/.*/, '/l/…')}: ${res.status}`,
+      'status',
+      res.status,
+      atSubmit,
+      res,
+    );
   return res;
 }
 
@@ -270,7 +359,10 @@ export async function respond(base: string, token: string, localAddress?: string
       const form = await step(b, 'GET', next, 200, undefined, false);
       const ids = [...form.text.matchAll(/name="([a-z]{3}\d)" value="1"/g)].map((m) => m[1]!);
       const last = page === answerPages;
-      const body: Record<string, string> = { _csrf: hiddenValue(form.text, '_csrf'), handling: last ? 'indsend' : 'naeste' };
+      const body: Record<string, string> = {
+        _csrf: hiddenValue(form.text, '_csrf'),
+        handling: last ? 'indsend' : 'naeste',
+      };
       for (const id of ids) body[id] = answerFor(id);
       if (last) body.comment = '';
       const posted = await step(b, 'POST', next, 303, body, last);
@@ -325,7 +417,15 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   return startLoad(opts).done;
 }
 
-type LoadOptions = { base: () => string; tokens: string[]; vus: number; durationMs: number; stop?: Promise<void> };
+type LoadOptions = {
+  base: () => string;
+  tokens: string[];
+  vus: number;
+  durationMs: number;
+  stop?: Promise<void>;
+  /** Respondents arrive spread over this long instead of all at once, so they are at every step at any moment. */
+  rampMs?: number;
+};
 
 /** Like runLoad, with the counts readable while it runs. */
 export function startLoad(opts: LoadOptions): { live: LoadResult; done: Promise<LoadResult> } {
@@ -339,7 +439,8 @@ async function load(opts: LoadOptions, result: LoadResult): Promise<LoadResult> 
   let stopped = false;
   void opts.stop?.then(() => (stopped = true));
   let next = 0;
-  const vu = async () => {
+  const vu = async (i: number) => {
+    if (opts.rampMs) await new Promise((r) => setTimeout(r, (i * opts.rampMs!) / opts.vus));
     while (!stopped && Date.now() < end && next < opts.tokens.length) {
       const token = opts.tokens[next++]!;
       result.started += 1;
@@ -355,7 +456,7 @@ async function load(opts: LoadOptions, result: LoadResult): Promise<LoadResult> 
       }
     }
   };
-  await Promise.all(Array.from({ length: opts.vus }, vu));
+  await Promise.all(Array.from({ length: opts.vus }, (_, i) => vu(i)));
   result.elapsedMs = Date.now() - started;
   return result;
 }
@@ -426,7 +527,12 @@ export async function startSink(): Promise<Sink> {
 }
 
 /** Waits until `check` returns true, polling; throws with `what` after the timeout. */
-export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000, everyMs = 250): Promise<number> {
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 60_000,
+  everyMs = 250,
+): Promise<number> {
   const started = Date.now();
   for (;;) {
     if (await check()) return Date.now() - started;

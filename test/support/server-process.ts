@@ -55,7 +55,12 @@ export type ServerProcess = {
  * Starts `node --import tsx src/server.ts` (the sources, so a fresh clone needs no build) on a free port
  * with the given environment (nothing inherited but PATH and HOME), and waits until /healthz answers 200.
  */
-export async function startServer(opts: { name: string; env: Record<string, string>; port?: number; readyTimeoutMs?: number }): Promise<ServerProcess> {
+export async function startServer(opts: {
+  name: string;
+  env: Record<string, string>;
+  port?: number;
+  readyTimeoutMs?: number;
+}): Promise<ServerProcess> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await startOnce(opts);
@@ -68,7 +73,12 @@ export async function startServer(opts: { name: string; env: Record<string, stri
 
 class PortTaken extends Error {}
 
-async function startOnce(opts: { name: string; env: Record<string, string>; port?: number; readyTimeoutMs?: number }): Promise<ServerProcess> {
+async function startOnce(opts: {
+  name: string;
+  env: Record<string, string>;
+  port?: number;
+  readyTimeoutMs?: number;
+}): Promise<ServerProcess> {
   const port = opts.port ?? (await freePort());
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -76,7 +86,11 @@ async function startOnce(opts: { name: string; env: Record<string, string>; port
     PORT: String(port),
     ...opts.env,
   };
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: repoRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
@@ -123,10 +137,15 @@ async function startOnce(opts: { name: string; env: Record<string, string>; port
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 90_000);
   for (;;) {
     if (exit && out.includes('EADDRINUSE')) throw new PortTaken(`${opts.name}: port ${port} is taken`);
-    if (exit) throw new Error(`${opts.name} exited before it was ready (${JSON.stringify(exit)}):\n${err.slice(-3000)}\n${out.slice(-3000)}`);
+    if (exit)
+      throw new Error(
+        `${opts.name} exited before it was ready (${JSON.stringify(exit)}):\n${err.slice(-3000)}\n${out.slice(-3000)}`,
+      );
     if (Date.now() > deadline) {
       await proc.kill9();
-      throw new Error(`${opts.name} was not ready within the time limit:\n${err.slice(-3000)}\n${out.slice(-3000)}`);
+      throw new Error(
+        `${opts.name} was not ready within the time limit:\n${err.slice(-3000)}\n${out.slice(-3000)}`,
+      );
     }
     const ok = await fetch(`${url}/healthz`)
       .then((r) => r.status === 200)
