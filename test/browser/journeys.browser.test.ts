@@ -56,7 +56,8 @@ describe.skipIf(chromiumMissing)('browser journeys', () => {
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('Svar på alle udsagn');
     await expectAccessible(page);
 
-    const pages = 1 + elementsOf(env.t.deps.instruments.get(Math.max(...env.t.deps.instruments.keys()))!).length;
+    const pages = Number((await page.locator('#fremdrift').textContent())!.match(/Side 1 af (\d+)/)![1]);
+    expect(pages).toBeGreaterThan(2);
     const expected: Record<string, number> = {};
     for (let p = 1; p < pages; p++) {
       const items = await page.locator('fieldset.item input[type="radio"][value="1"]').evaluateAll((els) => els.map((e) => e.getAttribute('name')!));

@@ -77,13 +77,23 @@ export async function expectAccessible(page: Page): Promise<void> {
   expect(await accessibilityViolations(page), `axe violations on ${page.url()}`).toEqual([]);
 }
 
+/** The anonymous login pages look the same on every visit: checked once per server, not at every login. */
+const checkedLoginPages = new Set<string>();
+async function expectAccessibleOnce(page: Page): Promise<void> {
+  const url = new URL(page.url());
+  const key = url.origin + url.pathname;
+  if (checkedLoginPages.has(key)) return;
+  await expectAccessible(page);
+  checkedLoginPages.add(key);
+}
+
 /** Logs in through the development IdP persona page, by clicking as a person would. */
 export async function loginAs(page: Page, baseUrl: string, preset: string): Promise<void> {
   await page.goto(baseUrl + '/');
-  await expectAccessible(page);
+  await expectAccessibleOnce(page);
   await page.getByRole('link', { name: 'Log ind med din kommunes login' }).click();
   await page.waitForURL(/\/dev-idp\/sso/);
-  await expectAccessible(page);
+  await expectAccessibleOnce(page);
   await page.getByRole('button', { name: `Log ind som ${preset}` }).click();
   await page.waitForURL((url) => !url.pathname.startsWith('/dev-idp') && !url.pathname.startsWith('/saml'));
 }
@@ -93,8 +103,10 @@ export type Persona = { municipality: string; /** role values, as in the SAML pr
 /** Logs in through the development IdP's own-persona form: a municipality, role check boxes and name fields, by label. */
 export async function loginWithPersona(page: Page, baseUrl: string, persona: Persona): Promise<void> {
   await page.goto(baseUrl + '/');
+  await expectAccessibleOnce(page);
   await page.getByRole('link', { name: 'Log ind med din kommunes login' }).click();
   await page.waitForURL(/\/dev-idp\/sso/);
+  await expectAccessibleOnce(page);
   await page.getByLabel('Kommune').selectOption({ label: persona.municipality });
   // Each role's label ends with its value in brackets, e.g. "Superbruger (superbruger)".
   for (const role of persona.roles) await page.getByRole('checkbox', { name: `(${role})` }).check();
