@@ -72,7 +72,8 @@ export function roundsRoutes(deps: { db: Db; rounds: RoundsService }): Router {
   const planSchema = z.object({
     wave: z.union([
       z.literal(''),
-      z.coerce.number().int().min(1, 'Bølge skal være 1–8').max(8, 'Bølge skal være 1–8'),
+      // One digit, as typed (surrounding spaces allowed); not "+1", "3.0" or "0x3".
+      z.string().trim().regex(/^[1-8]$/, 'Bølge skal være 1–8').transform(Number),
     ]),
     goLive: z.union([z.literal(''), z.iso.date('Skriv datoen som ÅÅÅÅ-MM-DD')]),
   });
