@@ -2,7 +2,7 @@ import { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { Db } from '../db/knex.js';
 import { Forbidden, NotFound, ValidationError } from '../shared/errors.js';
-import { currentUser, handle, param, parseInput, requireRole, takeFlash } from '../web/http.js';
+import { currentUser, handle, param, parseInput, rateLimited, requireRole, takeFlash, type RateLimit } from '../web/http.js';
 import type { ElearningContent } from './content.loader.js';
 import type { EvaluationForm, EvaluationKind } from './content.schemas.js';
 import type { EvaluationsService } from './evaluations.service.js';
@@ -28,6 +28,9 @@ export function evaluationSchema(form: EvaluationForm) {
     [form.freeText.id]: z.string().trim().max(2000, 'Kommentaren må højst være 2000 tegn.').optional().default(''),
   });
 }
+
+/** Course codes not found, per client address and window: a class typing its code is never slowed, guessing 6-character codes is. */
+export const COURSE_CODE_LIMIT: RateLimit = { windowMs: 10 * 60_000, limit: 30, failuresOnly: true };
 
 const sessionSchema = z.object({
   title: z.string().trim().min(1, 'Skriv kursets titel.').max(200, 'Titlen må højst være 200 tegn.'),
@@ -75,7 +78,7 @@ export function evaluationRoutes({ db, evaluations, content, publicUrl }: { db: 
     res.render('elearning/evaluation-done', { title: 'Tak for din evaluering', already: false, kind });
   };
 
-  router.get('/evaluering', (req, res, next) => {
+  router.get('/evaluering', rateLimited(COURSE_CODE_LIMIT, 'For mange forkerte koder på kort tid. Vent et par minutter, og prøv igen.'), (req, res, next) => {
     const code = typeof req.query.kode === 'string' ? req.query.kode.trim() : '';
     if (!code) return res.render('elearning/evaluation-code', { title: 'Evaluer et kursus', code: '', error: null });
     evaluations

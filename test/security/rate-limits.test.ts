@@ -7,6 +7,7 @@ import { buildWorld, type World } from './world.js';
 import { LINK_LIMIT } from '../../src/links/links.routes.js';
 import { VERIFY_LIMIT } from '../../src/elearning/certificates.routes.js';
 import { ACS_LIMIT, LOGIN_START_LIMIT } from '../../src/auth/auth.routes.js';
+import { COURSE_CODE_LIMIT } from '../../src/elearning/evaluations.routes.js';
 
 /** A 429 as a person meets it: a Danish page saying what happened, and when to try again. */
 function expectLimited(res: Response, windowMs: number, message: string) {
@@ -55,6 +56,15 @@ describe('rate limits', () => {
     const guesses = await statusesOf(VERIFY_LIMIT.limit, (i) => request(w.t.app).get(`/certifikat/verificer/ABCDEFGH${String(i).padStart(2, '2').replace(/[01]/g, '9')}`));
     expect(guesses.every((s) => s === 404)).toBe(true);
     expectLimited(await request(w.t.app).get('/certifikat/verificer/ABCDEFGHJK'), VERIFY_LIMIT.windowMs, 'For mange opslag på kort tid');
+  });
+
+  it('when course codes are typed, then a good code is never counted and unknown codes are limited with a Danish 429', async () => {
+    const code = String((await w.t.db('course_sessions').where({ id: w.courseSession }).first('code')).code);
+    const good = await statusesOf(COURSE_CODE_LIMIT.limit + 5, () => request(w.t.app).get(`/evaluering?kode=${code}`));
+    expect(good.every((s) => s === 303)).toBe(true);
+    const guesses = await statusesOf(COURSE_CODE_LIMIT.limit, (i) => request(w.t.app).get(`/evaluering?kode=ZZ${i}`));
+    expect(guesses.every((s) => s === 404)).toBe(true);
+    expectLimited(await request(w.t.app).get('/evaluering?kode=ZZZZZZ'), COURSE_CODE_LIMIT.windowMs, 'For mange forkerte koder');
   });
 
   it('when logins are started over and over from one address, then the start of the SAML login is limited with a Danish 429', async () => {
