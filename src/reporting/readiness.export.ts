@@ -1,6 +1,5 @@
 import { Readable, PassThrough } from 'node:stream';
 import { stringify } from 'csv-stringify';
-import ExcelJS from 'exceljs';
 import type { AppDeps } from '../app.js';
 import { systemClock } from '../shared/clock.js';
 import { municipalitiesRepository, type Municipality } from '../municipalities/municipalities.repository.js';
@@ -113,6 +112,8 @@ export async function readinessCsvBuffer(deps: Deps, filter: ReadinessFilter = {
 
 /** Streams the readiness export as XLSX; numbers are typed as numbers. */
 export async function writeReadinessXlsx(deps: Deps, filter: ReadinessFilter, out: NodeJS.WritableStream): Promise<void> {
+  // Loaded on the first XLSX download: ExcelJS holds some 25 MB of memory that nothing else needs.
+  const { default: ExcelJS } = await import('exceljs');
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out as unknown as import('node:stream').Stream, useStyles: false, useSharedStrings: false });
   const sheet = workbook.addWorksheet('Parathed');
   sheet.columns = READINESS_COLUMNS.map((c) => ({ header: c, key: c }));

@@ -26,6 +26,7 @@ import {
 } from './readiness.export.js';
 import type { Readable } from 'node:stream';
 import { learningCsvStream } from './learning.export.js';
+import { createUnchangedCache } from './unchanged-cache.js';
 
 const view = {
   ELEMENTS,
@@ -62,13 +63,16 @@ function filterOf(req: Request) {
 /** Dashboards for project leaders and KOMBIT, and KOMBIT's downloads. */
 export function reportingRoutes(deps: AppDeps & { dashboards: DashboardService }): Router {
   const router = Router();
+  // The figures of a dashboard are computed once per change of the database (and day), not on every view.
+  const figures = createUnchangedCache(deps.db);
+  const municipalityFigures = (code: number) => figures.get(`kommune:${code}:${isoDay(deps.clock.now())}`, () => deps.dashboards.municipality(code));
 
   router.get(
     '/kommune/dashboard',
     requireRole('projektleder', 'leder-ydelsescenter'),
     handle(async (req, res) => {
       const code = policy.municipalityReader(currentUser(req));
-      const data = await deps.dashboards.municipality(code);
+      const data = await municipalityFigures(code);
       res.render('reporting/municipality', {
         title: `Dashboard – ${data.municipality.name} Kommune`,
         data,
@@ -84,7 +88,7 @@ export function reportingRoutes(deps: AppDeps & { dashboards: DashboardService }
     handle(async (req, res) => {
       policy.national(currentUser(req));
       const filter = filterOf(req);
-      const data = await deps.dashboards.national(filter);
+      const data = await figures.get(`national:${JSON.stringify(filter)}:${isoDay(deps.clock.now())}`, () => deps.dashboards.national(filter));
       const qs = new URLSearchParams();
       if (filter.wave) qs.set('bolge', String(filter.wave));
       if (filter.region) qs.set('region', filter.region);
@@ -107,7 +111,7 @@ export function reportingRoutes(deps: AppDeps & { dashboards: DashboardService }
       policy.national(currentUser(req));
       const m = await municipalitiesRepository.byCode(deps.db, idParam(req, 'code'));
       if (!m) throw new NotFound('Kommunen findes ikke.');
-      const data = await deps.dashboards.municipality(m.code);
+      const data = await municipalityFigures(m.code);
       res.render('reporting/municipality', {
         title: `Dashboard – ${m.name} Kommune`,
         data,

@@ -44,8 +44,16 @@ export function addMonths(day: string, months: number): string {
 const danishDate = new Intl.DateTimeFormat('da-DK', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/Copenhagen' });
 
 /** Danish date, e.g. 7. december 2026. */
+const danishDays = new Map<string, string>();
+
 export function formatDanishDate(day: string | Date | null): string {
   if (!day) return '–';
-  const d = typeof day === 'string' ? new Date(`${day.slice(0, 10)}T12:00:00Z`) : day;
-  return danishDate.format(d);
+  if (typeof day !== 'string') return danishDate.format(day);
+  const key = day.slice(0, 10);
+  let text = danishDays.get(key);
+  if (text === undefined) {
+    text = danishDate.format(new Date(`${key}T12:00:00Z`));
+    if (danishDays.size < 10_000) danishDays.set(key, text);
+  }
+  return text;
 }

@@ -18,7 +18,8 @@ export const redactPaths = [
 
 /** Builds the process logger; one per process. */
 export function createLogger(level: string): Logger {
-  return pino({ level, redact: { paths: redactPaths, censor: '[skjult]' } });
+  // Written without blocking the event loop (what is pending is flushed when the process exits normally).
+  return pino({ level, redact: { paths: redactPaths, censor: '[skjult]' } }, pino.destination({ dest: 1, sync: false }));
 }
 
 /** An error as it may be logged: database errors quote their SQL values, so addresses and tokens are masked. */

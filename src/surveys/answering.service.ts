@@ -1,10 +1,9 @@
 import crypto from 'node:crypto';
-import type { Knex } from 'knex';
 import type { Db } from '../db/knex.js';
 import { formatDanishDate } from '../shared/clock.js';
 import { AppError, Conflict, Forbidden, NotFound, ValidationError } from '../shared/errors.js';
 import type { ParticipantAccess } from '../links/participant-access.js';
-import { roundsRepository, type Round } from './rounds.repository.js';
+import { toRound, type Round } from './rounds.repository.js';
 import { elementsOf, type Instrument } from './instrument.js';
 import type { Answer } from './scoring.js';
 
@@ -23,29 +22,36 @@ export class IncompleteAnswers extends ValidationError {}
 
 export const MAX_COMMENT = 2000;
 
+type Loaded = { round: Round; instrument: Instrument; submitted: boolean; draft: Draft; surveyGroup: string | null };
+
 /** Answering a round: save and resume, then one anonymous response per participant per round. */
 export function createAnsweringService({ db, instruments, currentVersion }: { db: Db; instruments: Map<number, Instrument>; currentVersion: number }) {
-  async function load(access: ParticipantAccess, roundId: number): Promise<{ round: Round; instrument: Instrument }> {
+  /**
+   * The round (checked for this participant), their participation row (created on the first visit) and
+   * their survey group, in one query; a write only on the first visit.
+   */
+  async function load(access: ParticipantAccess, roundId: number): Promise<Loaded> {
     if (access.via === 'link' && access.roundId !== roundId) throw new Forbidden('Dit personlige link gælder en anden undersøgelse.');
-    const round = await roundsRepository.byId(db, roundId);
-    if (!round) throw new NotFound('Undersøgelsen findes ikke.');
+    const row = await db('survey_rounds as r')
+      .leftJoin('survey_participation as sp', (j) => j.on('sp.round_id', '=', 'r.id').andOnVal('sp.participant_id', '=', access.participantId))
+      .leftJoin('participants as p', (j) => j.onVal('p.id', '=', access.participantId))
+      .where('r.id', roundId)
+      .first('r.*', 'sp.round_id as sp_round_id', 'sp.submitted as sp_submitted', 'sp.draft as sp_draft', 'p.survey_group as p_survey_group');
+    if (!row) throw new NotFound('Undersøgelsen findes ikke.');
+    const round = toRound(row);
     if (round.municipalityCode !== access.municipalityCode) throw new Forbidden('Undersøgelsen hører til en anden kommune.');
     if (round.state === 'planned') throw new RoundNotOpen(`Undersøgelsen er ikke åbnet endnu. Den åbner ${formatDanishDate(round.opensOn)}.`);
     if (round.state === 'closed') throw new RoundNotOpen('Undersøgelsen er lukket, så der kan ikke længere svares. Tak for din interesse.');
     const instrument = instruments.get(round.instrumentVersion ?? currentVersion);
     if (!instrument) throw new Error(`instrument version ${round.instrumentVersion} missing`);
-    return { round, instrument };
-  }
-
-  /** The participant's row for the round (created on first visit): a read, and a write only the first time. */
-  async function participation(roundId: number, participantId: number): Promise<{ submitted: boolean; draft: Draft }> {
-    const where = { round_id: roundId, participant_id: participantId };
-    let row = await db('survey_participation').where(where).first('submitted', 'draft');
-    if (!row) {
+    let part: { submitted: unknown; draft: string | null } = { submitted: row.sp_submitted, draft: row.sp_draft };
+    if (row.sp_round_id === null || row.sp_round_id === undefined) {
+      const where = { round_id: roundId, participant_id: access.participantId };
       await db('survey_participation').insert({ ...where, submitted: false }).onConflict(['round_id', 'participant_id']).ignore();
-      row = await db('survey_participation').where(where).first('submitted', 'draft');
+      part = await db('survey_participation').where(where).first('submitted', 'draft');
     }
-    return { submitted: Boolean(row.submitted), draft: row.draft ? (JSON.parse(row.draft) as Draft) : { answers: {} } };
+    const draft = part.draft ? (JSON.parse(part.draft) as Draft) : { answers: {} };
+    return { round, instrument, submitted: Boolean(part.submitted), draft, surveyGroup: row.p_survey_group ?? null };
   }
 
   /** Puts one page's answers (or, on the last page, the comment) into the draft; refuses anything else. */
@@ -86,73 +92,59 @@ export function createAnsweringService({ db, instruments, currentVersion }: { db
   }
 
   /** Flips the participation flag and writes the anonymous response in one transaction; only one claim can win. */
-  async function storeResponse(round: Round, instrument: Instrument, participantId: number, draft: Draft, trx: Knex.Transaction): Promise<void> {
-    const participant = await trx('participants').where({ id: participantId }).first('survey_group');
-    if (!participant) throw new NotFound('Deltageren findes ikke længere.');
-    const claimed = await trx('survey_participation')
-      .where({ round_id: round.id, participant_id: participantId, submitted: false })
-      .update({ submitted: true, draft: null });
-    if (!claimed) throw new Conflict('Du har allerede besvaret denne undersøgelse. Tak for dit svar.');
+  async function storeResponse(loaded: Loaded, participantId: number): Promise<void> {
+    const { round, instrument, draft, surveyGroup } = loaded;
+    if (!surveyGroup) throw new NotFound('Deltageren findes ikke længere.');
     const answers: Record<string, Answer> = {};
     for (const [id, v] of Object.entries(draft.answers)) answers[id] = v === 0 ? null : (v as Answer);
-    await trx('survey_responses').insert({
-      id: crypto.randomUUID(),
-      round_id: round.id,
-      municipality_code: round.municipalityCode,
-      round_no: round.roundNo,
-      survey_group: participant.survey_group,
-      instrument_version: instrument.version,
-      answers: JSON.stringify(answers),
-      comment: draft.comment ? draft.comment : null,
+    await db.transaction(async (trx) => {
+      const claimed = await trx('survey_participation')
+        .where({ round_id: round.id, participant_id: participantId, submitted: false })
+        .update({ submitted: true, draft: null });
+      if (!claimed) throw new Conflict('Du har allerede besvaret denne undersøgelse. Tak for dit svar.');
+      await trx('survey_responses').insert({
+        id: crypto.randomUUID(),
+        round_id: round.id,
+        municipality_code: round.municipalityCode,
+        round_no: round.roundNo,
+        survey_group: surveyGroup,
+        instrument_version: instrument.version,
+        answers: JSON.stringify(answers),
+        comment: draft.comment ? draft.comment : null,
+      });
     });
   }
 
   return {
     async open(access: ParticipantAccess, roundId: number) {
-      const { round, instrument } = await load(access, roundId);
-      const p = await participation(roundId, access.participantId);
-      return { round, instrument, submitted: p.submitted, draft: p.draft };
+      const { round, instrument, submitted, draft } = await load(access, roundId);
+      return { round, instrument, submitted, draft };
     },
 
     /** Saves one element's answers (and the comment on the last page) into the draft. */
     async savePage(access: ParticipantAccess, roundId: number, page: number, body: Record<string, unknown>): Promise<void> {
-      const { instrument } = await load(access, roundId);
-      const p = await participation(roundId, access.participantId);
+      const p = await load(access, roundId);
       if (p.submitted) throw new Conflict('Du har allerede besvaret denne undersøgelse. Tak for dit svar.');
-      applyPage(instrument, p.draft, page, body);
+      applyPage(p.instrument, p.draft, page, body);
       await saveDraft(roundId, access.participantId, p.draft);
     },
 
     /**
-     * "Indsend" on a page: the page is saved and the round submitted, as savePage then submit would, with
-     * one lookup of the round and participation. A page with errors saves nothing (ValidationError, as
-     * savePage); a draft that is still incomplete is saved and then refused (IncompleteAnswers, as submit).
+     * "Indsend" on a page: saves the page, then submits once. A page with errors saves nothing
+     * (ValidationError, as savePage); a draft that still lacks answers is saved and refused
+     * (IncompleteAnswers); otherwise the participation flag flips in the transaction that writes the
+     * anonymous response.
      */
     async submitPage(access: ParticipantAccess, roundId: number, page: number, body: Record<string, unknown>): Promise<void> {
-      const { round, instrument } = await load(access, roundId);
-      const p = await participation(roundId, access.participantId);
+      const p = await load(access, roundId);
       if (p.submitted) throw new Conflict('Du har allerede besvaret denne undersøgelse. Tak for dit svar.');
-      applyPage(instrument, p.draft, page, body);
-      const missing = missingAnswers(instrument, p.draft);
+      applyPage(p.instrument, p.draft, page, body);
+      const missing = missingAnswers(p.instrument, p.draft);
       if (missing) {
         await saveDraft(roundId, access.participantId, p.draft);
         throw missing;
       }
-      await db.transaction((trx) => storeResponse(round, instrument, access.participantId, p.draft, trx));
-    },
-
-    /** Submits once: the participation flag flips in the same transaction that writes the anonymous response. */
-    async submit(access: ParticipantAccess, roundId: number): Promise<void> {
-      const { round, instrument } = await load(access, roundId);
-      await db.transaction(async (trx) => {
-        const row = await trx('survey_participation').where({ round_id: roundId, participant_id: access.participantId }).first();
-        if (!row) throw new ValidationError('Du har ikke svaret på nogen udsagn endnu.');
-        if (row.submitted) throw new Conflict('Du har allerede besvaret denne undersøgelse. Tak for dit svar.');
-        const draft: Draft = row.draft ? JSON.parse(row.draft) : { answers: {} };
-        const missing = missingAnswers(instrument, draft);
-        if (missing) throw missing;
-        await storeResponse(round, instrument, access.participantId, draft, trx);
-      });
+      await storeResponse(p, access.participantId);
     },
   };
 }
