@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessibilityViolations, chromiumMissing, chromiumSkipReason, expectAccessible, loginAs, startBrowserEnv, type BrowserEnv } from '../support/browser.js';
+import {
+  accessibilityViolations,
+  chromiumMissing,
+  chromiumSkipReason,
+  expectAccessible,
+  loginAs,
+  startBrowserEnv,
+  type BrowserEnv,
+} from '../support/browser.js';
 
 /** Login, keyboard basics and single pages outside the four journeys (see journeys.browser.test.ts). */
 describe.skipIf(chromiumMissing)('browser: login, keyboard and single pages', () => {
@@ -13,7 +21,9 @@ describe.skipIf(chromiumMissing)('browser: login, keyboard and single pages', ()
 
   it('when a page breaks WCAG rules, then the accessibility check names each violation', async () => {
     const page = await newPage();
-    await page.setContent('<html><body><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><input type="text"></body></html>');
+    await page.setContent(
+      '<html><body><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><input type="text"></body></html>',
+    );
     const rules = (await accessibilityViolations(page)).map((v) => v.split(':')[0]);
     expect(rules.sort()).toEqual(['document-title', 'html-has-lang', 'image-alt', 'label']);
     await expect(expectAccessible(page)).rejects.toThrow('axe violations on about:blank');
@@ -89,7 +99,9 @@ describe.skipIf(chromiumMissing)('browser: login, keyboard and single pages', ()
 
     // The KSD shortcut picks the right action; Enter performs it.
     await page.keyboard.press('Alt+O');
-    expect(await page.getByRole('radio', { name: /Åbn opgaven direkte fra opgavelisten/ }).isChecked()).toBe(true);
+    expect(await page.getByRole('radio', { name: /Åbn opgaven direkte fra opgavelisten/ }).isChecked()).toBe(
+      true,
+    );
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByRole('status').textContent()).toContain('Rigtigt.');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Næste trin');

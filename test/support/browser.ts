@@ -2,7 +2,14 @@ import fs from 'node:fs';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { chromium, type Browser, type BrowserContext, type Download, type Frame, type Page } from 'playwright-core';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type Download,
+  type Frame,
+  type Page,
+} from 'playwright-core';
 import { createRequire } from 'node:module';
 import { expect } from 'vitest';
 import { createTestApp, type TestApp } from './app.js';
@@ -11,7 +18,14 @@ export const CHROMIUM = '/usr/bin/chromium';
 export const chromiumMissing = !fs.existsSync(CHROMIUM);
 export const chromiumSkipReason = `skipped: Debian's Chromium is not installed at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`;
 
-export type BrowserEnv = { t: TestApp; server: Server; baseUrl: string; browser: Browser; context: BrowserContext; close: () => Promise<void> };
+export type BrowserEnv = {
+  t: TestApp;
+  server: Server;
+  baseUrl: string;
+  browser: Browser;
+  context: BrowserContext;
+  close: () => Promise<void>;
+};
 
 /** Serves createApp() on a free port with PUBLIC_URL pointing at it, and starts headless Chromium. */
 export async function startBrowserEnv(): Promise<BrowserEnv> {
@@ -24,7 +38,16 @@ export async function startBrowserEnv(): Promise<BrowserEnv> {
   await new Promise<void>((r) => server.once('listening', () => r()));
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-sync',
+      '--disable-quic',
+    ],
   });
   const context = await browser.newContext();
   return {
@@ -50,13 +73,23 @@ const WCAG_21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 type Violation = { id: string; help: string; targets: string[] };
 
 async function violationsIn(frame: Frame): Promise<Violation[]> {
-  if (!(await frame.evaluate(() => typeof (window as { axe?: unknown }).axe === 'object'))) await frame.evaluate(axeSource);
+  if (!(await frame.evaluate(() => typeof (window as { axe?: unknown }).axe === 'object')))
+    await frame.evaluate(axeSource);
   return frame.evaluate(async (tags) => {
     type AxeResult = { violations: Array<{ id: string; help: string; nodes: Array<{ target: unknown[] }> }> };
-    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<AxeResult> } }).axe;
+    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<AxeResult> } })
+      .axe;
     // Each frame is checked on its own (below), so axe need not wait for frames to answer.
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'], iframes: false });
-    return result.violations.map((v) => ({ id: v.id, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
+    const result = await axe.run(document, {
+      runOnly: { type: 'tag', values: tags },
+      resultTypes: ['violations'],
+      iframes: false,
+    });
+    return result.violations.map((v) => ({
+      id: v.id,
+      help: v.help,
+      targets: v.nodes.map((n) => n.target.join(' ')),
+    }));
   }, WCAG_21_AA);
 }
 
@@ -66,7 +99,13 @@ export async function accessibilityViolations(page: Page): Promise<string[]> {
   const violations = await violationsIn(page.mainFrame());
   for (const frame of page.frames().slice(1)) {
     // A sandboxed frame (e.g. a mail's HTML part) runs no script, so axe cannot run inside it; check such content on its own page.
-    const sandboxed = await (await frame.frameElement()).evaluate((el) => (el as Element).hasAttribute('sandbox') && !/allow-scripts/.test((el as Element).getAttribute('sandbox') ?? ''));
+    const sandboxed = await (
+      await frame.frameElement()
+    ).evaluate(
+      (el) =>
+        (el as Element).hasAttribute('sandbox') &&
+        !/allow-scripts/.test((el as Element).getAttribute('sandbox') ?? ''),
+    );
     if (!sandboxed) violations.push(...(await violationsIn(frame)));
   }
   return violations.map((v) => `${v.id}: ${v.help} (${v.targets.join(', ')})`);
@@ -98,7 +137,13 @@ export async function loginAs(page: Page, baseUrl: string, preset: string): Prom
   await page.waitForURL((url) => !url.pathname.startsWith('/dev-idp') && !url.pathname.startsWith('/saml'));
 }
 
-export type Persona = { municipality: string; /** role values, as in the SAML privilege */ roles: string[]; firstName: string; lastName: string; email: string };
+export type Persona = {
+  municipality: string;
+  /** role values, as in the SAML privilege */ roles: string[];
+  firstName: string;
+  lastName: string;
+  email: string;
+};
 
 /** Logs in through the development IdP's own-persona form: a municipality, role check boxes and name fields, by label. */
 export async function loginWithPersona(page: Page, baseUrl: string, persona: Persona): Promise<void> {
@@ -135,7 +180,12 @@ export async function focused(page: Page): Promise<Focused> {
 }
 
 /** Presses Tab (as a keyboard user does) until the focused element matches; fails after `limit` presses. */
-export async function tabUntil(page: Page, matches: (f: Focused) => boolean, what: string, limit = 150): Promise<Focused> {
+export async function tabUntil(
+  page: Page,
+  matches: (f: Focused) => boolean,
+  what: string,
+  limit = 150,
+): Promise<Focused> {
   for (let i = 0; i < limit; i++) {
     await page.keyboard.press('Tab');
     const f = await focused(page);
@@ -145,7 +195,10 @@ export async function tabUntil(page: Page, matches: (f: Focused) => boolean, wha
 }
 
 /** Starts a download by running `trigger` and returns the suggested file name and the bytes the browser saved. */
-export async function downloadOf(page: Page, trigger: () => Promise<void>): Promise<{ name: string; body: Buffer; download: Download }> {
+export async function downloadOf(
+  page: Page,
+  trigger: () => Promise<void>,
+): Promise<{ name: string; body: Buffer; download: Download }> {
   const [download] = await Promise.all([page.waitForEvent('download'), trigger()]);
   const file = await download.path();
   return { name: download.suggestedFilename(), body: fs.readFileSync(file), download };
