@@ -27,7 +27,7 @@ import knexFactory from 'knex';
 import { generateKeyPair } from '../src/auth/saml/keys.js';
 import { elementsOf, loadInstruments } from '../src/surveys/instrument.js';
 import { SURVEY_GROUPS } from '../src/surveys/groups.js';
-import { BenchIdp, Client, encodeForm, hidden, type Persona } from './bench-client.js';
+import { BenchIdp, Client, closeConnections, encodeForm, hidden, type Persona } from './bench-client.js';
 
 const CONNECTIONS = 64;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -328,6 +328,7 @@ async function main() {
     await sleep(SETTLE_SECONDS * 1000);
     settled = memoryOf(pid);
   } finally {
+    closeConnections();
     await stop(server);
     fs.closeSync(logFd);
   }
