@@ -156,6 +156,50 @@ export function createRoundsService(deps: Deps) {
       });
     },
 
+    /** Participants of an open round who have no invitation yet (added after it opened). */
+    async notInvited(trx: DbOrTrx, round: Round): Promise<number[]> {
+      const prefix = `invitation:round:${round.id}:participant:`;
+      const invited = new Set(
+        (
+          (await trx('outbox')
+            .where('idempotency_key', 'like', `${prefix}%`)
+            .pluck('idempotency_key')) as string[]
+        ).map((k) => Number(k.slice(prefix.length))),
+      );
+      const ids = (
+        await trx('participants')
+          .where({ municipality_code: round.municipalityCode })
+          .orderBy('id')
+          .pluck('id')
+      ).map(Number);
+      return ids.filter((id) => !invited.has(id));
+    },
+
+    /**
+     * The project leader invites everyone added since the round opened. Invitations are keyed per participant and
+     * round, so the opening's mail hook run again writes one only for those who have none; returns how many.
+     */
+    async inviteNew(code: number, roundId: number, actorUserId: number): Promise<number> {
+      return db.transaction(async (trx) => {
+        const round = await roundsRepository.byId(trx, roundId);
+        if (!round || round.municipalityCode !== code) throw new NotFound('Runden findes ikke.');
+        if (round.state !== 'open')
+          throw new Conflict('Der kan kun sendes invitationer, mens runden er åben.');
+        const pending = await this.notInvited(trx, round);
+        if (!pending.length) return 0;
+        await emit(trx, { type: 'opened', roundId, municipalityCode: code, roundNo: round.roundNo });
+        const sent = pending.length - (await this.notInvited(trx, round)).length;
+        await audit(trx, {
+          actorUserId,
+          action: 'round.invite',
+          subject: `runde:${roundId}`,
+          details: { count: sent },
+          at: clock.now(),
+        });
+        return sent;
+      });
+    },
+
     /** KOMBIT closes an open round now. */
     async closeNow(roundId: number, actorUserId: number): Promise<void> {
       const now = clock.now();

@@ -13,7 +13,8 @@ import { audit } from '../shared/audit.js';
 import { municipalitiesRepository } from '../municipalities/municipalities.repository.js';
 import { SURVEY_GROUP_LABELS } from './groups.js';
 import { elementsOf, type Instrument } from './instrument.js';
-import { ROUND_LABELS, ROUND_SHORT } from './rounds.service.js';
+import { ROUND_LABELS, ROUND_SHORT, type RoundsService } from './rounds.service.js';
+import { ratesFor, totals } from './rates.js';
 import { roundsRepository } from './rounds.repository.js';
 import { IncompleteAnswers, type AnsweringService } from './answering.service.js';
 import type { ParticipantsService, ImportProblem } from './participants.service.js';
@@ -28,9 +29,9 @@ type Deps = {
   participants: ParticipantsService;
   results: ResultsService;
   links: LinkService;
+  rounds: RoundsService;
   linkValidDays: number;
 };
-
 
 const participantForm = z.object({
   name: z.string(),
@@ -175,15 +176,21 @@ export function surveysRoutes(deps: Deps): Router {
       const municipality = await municipalitiesRepository.byCode(db, code);
       const rounds = await roundsRepository.forMunicipality(db, code);
       const count = await db('participants').where({ municipality_code: code }).count<{ n: number }[]>({ n: '*' }).first();
-      const submitted = await db('survey_participation').whereIn('round_id', rounds.map((r) => r.id)).where({ submitted: true }).groupBy('round_id').select('round_id').count<{ round_id: number; n: number }[]>({ n: '*' });
-      const answeredByRound = new Map(submitted.map((s) => [Number(s.round_id), Number(s.n)]));
+      // A closed round shows its frozen figures, which an erasure or purge of people does not change.
+      const rates = await ratesFor(db, rounds);
+      const figures = new Map(rounds.map((r) => [r.id, totals(rates.get(r.id)!)]));
+      const canManage = user.roles.includes('projektleder');
+      const notInvited = new Map<number, number>();
+      if (canManage) for (const r of rounds.filter((x) => x.state === 'open')) notInvited.set(r.id, (await deps.rounds.notInvited(db, r)).length);
       res.render('surveys/municipality', {
         title: `${municipality!.name} Kommune`,
         municipality,
         rounds,
         participantCount: Number(count?.n ?? 0),
-        answeredByRound,
-        canManage: user.roles.includes('projektleder'),
+        figures,
+        notInvited,
+        canManage,
+        notice: takeFlash(req),
         ...view,
       });
     }),
@@ -303,6 +310,18 @@ export function surveysRoutes(deps: Deps): Router {
       await deps.participants.remove(policy.municipalityManager(user), idParam(req, 'id'), user.id);
       req.session.flash = 'Deltageren er fjernet.';
       res.redirect(303, '/kommune/deltagere');
+    }),
+  );
+
+  /** Invitations by mail, with personal links, to everyone added since the round opened. */
+  router.post(
+    '/kommune/runder/:roundId/invitationer',
+    requireRole('projektleder'),
+    handle(async (req, res) => {
+      const user = currentUser(req);
+      const sent = await deps.rounds.inviteNew(policy.municipalityManager(user), idParam(req, 'roundId'), user.id);
+      req.session.flash = sent ? `${sent === 1 ? 'Én invitation er' : `${sent} invitationer er`} lagt i kø til afsendelse.` : 'Alle deltagere har allerede fået en invitation til runden.';
+      res.redirect(303, '/kommune');
     }),
   );
 

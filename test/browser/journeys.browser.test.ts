@@ -322,7 +322,7 @@ describe.skipIf(chromiumMissing)('browser journeys', () => {
   );
 
   it(
-    'when a project leader imports participants from a Danish Excel CSV and the round opens, then the invitations land in the mailbox, their links work, and the dashboard counts them',
+    'when a project leader imports participants from a Danish Excel CSV into an open round and sends their invitations, then they land in the mailbox, their links work, and the dashboard counts them',
     async () => {
       const page = await newPage();
       await loginAs(page, env.baseUrl, 'Projektleder, Aarhus Kommune');
@@ -337,6 +337,18 @@ describe.skipIf(chromiumMissing)('browser journeys', () => {
           (await env.t.db('participants').where({ municipality_code: 751 }).count({ n: '*' }).first())!.n,
         );
       const before = await participants();
+
+      // Round 2/3 opens (KOMBIT opens it by hand here; the scheduler does the same on its date): everyone on the list
+      // then is invited.
+      const kombit = await newPage();
+      await loginAs(kombit, env.baseUrl, 'KOMBIT-konsulent');
+      await kombit.getByRole('link', { name: 'Aarhus', exact: true }).click();
+      await kombit.waitForURL(/\/national\/kommuner\/751$/);
+      await expectAccessible(kombit);
+      await kombit.getByRole('button', { name: 'Åbn nu 2/3' }).click();
+      await expect.poll(() => kombit.getByRole('status').textContent()).toContain('Runden er åbnet.');
+      await expectAccessible(kombit);
+      await kombit.context().close();
 
       const people = [
         {
@@ -370,13 +382,11 @@ describe.skipIf(chromiumMissing)('browser journeys', () => {
         );
 
       // A file with one bad line is refused as a whole, with the line number and reason.
-      await page
-        .getByLabel('CSV-fil')
-        .setInputFiles({
-          name: 'deltagere.csv',
-          mimeType: 'text/csv',
-          buffer: csv([people[0]!, { ...people[1]!, email: 'aase.boegh(at)aarhus' }]),
-        });
+      await page.getByLabel('CSV-fil').setInputFiles({
+        name: 'deltagere.csv',
+        mimeType: 'text/csv',
+        buffer: csv([people[0]!, { ...people[1]!, email: 'aase.boegh(at)aarhus' }]),
+      });
       await page.getByRole('button', { name: 'Importér' }).click();
       await expect.poll(() => page.getByRole('alert').textContent()).toContain('Filen blev ikke importeret');
       expect(await page.getByRole('alert').textContent()).toContain('Linje 3: e-mailadressen er ugyldig');
@@ -399,16 +409,16 @@ describe.skipIf(chromiumMissing)('browser journeys', () => {
       expect(await participants()).toBe(before + 3);
       await expectAccessible(page);
 
-      // Round 2/3 opens (KOMBIT opens it by hand here; the scheduler does the same on its date): invitations are written.
-      const kombit = await newPage();
-      await loginAs(kombit, env.baseUrl, 'KOMBIT-konsulent');
-      await kombit.getByRole('link', { name: 'Aarhus', exact: true }).click();
-      await kombit.waitForURL(/\/national\/kommuner\/751$/);
-      await expectAccessible(kombit);
-      await kombit.getByRole('button', { name: 'Åbn nu 2/3' }).click();
-      await expect.poll(() => kombit.getByRole('status').textContent()).toContain('Runden er åbnet.');
-      await expectAccessible(kombit);
-      await kombit.context().close();
+      // The project leader sends the new people their invitations to the open round, from the municipality page.
+      await page.getByRole('link', { name: 'Kommune', exact: true }).click();
+      await page.waitForURL(/\/kommune$/);
+      await expectAccessible(page);
+      await page.getByRole('button', { name: 'Send invitation til 3 nye deltagere for 2/3' }).click();
+      await expect
+        .poll(() => page.getByRole('status').textContent())
+        .toContain('3 invitationer er lagt i kø til afsendelse.');
+      expect(await page.getByRole('button', { name: /Send invitation/ }).count()).toBe(0);
+      await expectAccessible(page);
 
       // The development mailbox holds one invitation per participant, the new ones included.
       const mailbox = await newPage();

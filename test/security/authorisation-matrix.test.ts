@@ -96,6 +96,7 @@ const MATRIX: Record<string, Case> = {
   'GET /kommune/deltagere/:id/data': { path: (w) => `/kommune/deltagere/${w.participant}/data`, expect: only(projectLeaders('ok', 'notFound')) },
   'POST /kommune/deltagere/:id/slet': { path: (w) => `/kommune/deltagere/${w.deletableParticipant}/slet`, expect: only(projectLeaders('ok', 'notFound')) },
   'POST /kommune/runder/:roundId/links': { path: (w) => `/kommune/runder/${w.aarhusRound}/links`, expect: only(projectLeaders('ok', 'notFound')) },
+  'POST /kommune/runder/:roundId/invitationer': { path: (w) => `/kommune/runder/${w.aarhusRound}/invitationer`, expect: only(projectLeaders('ok', 'notFound')) },
   'GET /kommune/kurser': { path: () => '/kommune/kurser', expect: only(projectLeaders()) },
   'POST /kommune/kurser': { path: () => '/kommune/kurser', expect: only(projectLeaders('refused')) },
 

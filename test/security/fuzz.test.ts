@@ -308,6 +308,7 @@ const ACTIONS: Record<string, { who: RoleName; path: (w: World) => string; statu
   'POST /e-laering/moduler/:slug/gennemfoert': { who: 'caseworker', path: () => '/e-laering/moduler/findes-ikke/gennemfoert', status: 404 },
   'POST /kommune/deltagere/:id/slet': { who: 'projectLeader', path: (w) => `/kommune/deltagere/${w.otherMunicipalityParticipant}/slet`, status: 404 },
   'POST /kommune/runder/:roundId/links': { who: 'projectLeader', path: (w) => `/kommune/runder/${w.closedRound}/links`, status: 404 },
+  'POST /kommune/runder/:roundId/invitationer': { who: 'projectLeader', path: (w) => `/kommune/runder/${w.closedRound}/invitationer`, status: 404 },
   'POST /national/runder/:roundId/aabn': { who: 'kombit', path: (w) => `/national/runder/${w.aarhusRound}/aabn`, status: 409 },
   'POST /national/runder/:roundId/luk': { who: 'kombit', path: (w) => `/national/runder/${w.closedRound}/luk`, status: 409 },
   'POST /admin/mail/:id/send-igen': { who: 'administrator', path: (w) => `/admin/mail/${w.mail}/send-igen`, status: 409 },
