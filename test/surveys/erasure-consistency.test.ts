@@ -138,9 +138,7 @@ describe('erasure and purge keep the published results as they were', () => {
 
     // … and the closed round's published figures, response rates included, are exactly as before.
     expect(await published(agent, kombitAgent)).toEqual(before);
-    expect(
-      await t.db('survey_responses').where({ round_id: round }).count<{ n: number }[]>({ n: '*' }).first(),
-    ).toEqual({ n: 16 });
+    expect(await t.db('survey_responses').where({ round_id: round }).pluck('id')).toHaveLength(16);
     const dashboardAfter = (await agent.get('/kommune/dashboard').expect(200)).text;
     expect(dashboardAfter).toContain('80 %');
     // The learning export counts one learner and one pass fewer, and still renders.
