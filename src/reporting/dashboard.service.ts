@@ -33,17 +33,12 @@ const means = (scores: CellScores) => Object.fromEntries(ELEMENTS.map((e) => [e,
 export function createDashboardService({ db, clock, store, learning }: { db: Db; clock: Clock; store: AggregateStore; learning?: LearningSource }) {
   async function roundViews(rounds: Round[], rates: Map<number, RoundRates>): Promise<Map<number, RoundView>> {
     const aggs = await store.forRounds(rounds.filter((r) => r.state === 'closed'));
-    const openIds = rounds.filter((r) => r.state === 'open').map((r) => r.id);
-    const live = new Map<number, number>();
-    for (let i = 0; i < openIds.length; i += 500) {
-      const rows = await db('survey_participation').whereIn('round_id', openIds.slice(i, i + 500)).andWhere({ submitted: true }).groupBy('round_id').select('round_id').count<{ round_id: number; n: number }[]>({ n: '*' });
-      for (const r of rows) live.set(Number(r.round_id), Number(r.n));
-    }
     const out = new Map<number, RoundView>();
     for (const r of rounds) {
       const agg = aggs.get(r.id);
-      const respondents = agg ? agg.respondents : (live.get(r.id) ?? 0);
-      const inv = totals(rates.get(r.id)!).invited;
+      // Open rounds: who has submitted so far, from the same live counts as the rates.
+      const { invited: inv, answered } = totals(rates.get(r.id)!);
+      const respondents = agg ? agg.respondents : answered;
       const pub = agg?.publication ?? null;
       out.set(r.id, { round: r, publication: pub, respondents, invited: inv, rate: r.state === 'planned' ? null : responseRate(respondents, inv), barrier: pub?.total?.barrier ?? null });
     }

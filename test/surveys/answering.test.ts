@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { createTestApp, FixedClock, type TestApp } from '../support/app.js';
 import { csrfFrom } from '../support/saml.js';
-import { addParticipant, answerAll, loggedIn, planAndTick, roundId, surveyLink } from './support.js';
+import { addParticipant, answerAll, loggedIn, openAarhusRoundToday, roundId, surveyLink } from './support.js';
 import { hashToken } from '../../src/links/links.service.js';
 
 let t: TestApp;
@@ -10,14 +10,7 @@ const clock = new FixedClock(new Date());
 let round: number;
 beforeAll(async () => {
   t = await createTestApp({ clock });
-  // Aarhus: round 1/3 open today (go-live in six months).
-  const goLive = new Date(Date.now() + 183 * 86_400_000).toISOString().slice(0, 10);
-  await planAndTick(t, 751, goLive);
-  round = await roundId(t, 751, 1);
-  const r = await t.db('survey_rounds').where({ id: round }).first();
-  if (r.state !== 'open') {
-    await t.db('survey_rounds').where({ id: round }).update({ state: 'open', instrument_version: 1 });
-  }
+  round = await openAarhusRoundToday(t);
 });
 afterAll(async () => t.close());
 

@@ -1,18 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, FixedClock, type TestApp } from '../support/app.js';
 import { csrfFrom } from '../support/saml.js';
-import { addParticipant, loggedIn, planAndTick, roundId } from './support.js';
+import { addParticipant, loggedIn, openAarhusRoundToday } from './support.js';
 
 let t: TestApp;
 const clock = new FixedClock(new Date());
 let round: number;
 beforeAll(async () => {
   t = await createTestApp({ clock });
-  const goLive = new Date(Date.now() + 183 * 86_400_000).toISOString().slice(0, 10);
-  await planAndTick(t, 751, goLive);
-  round = await roundId(t, 751, 1);
-  const r = await t.db('survey_rounds').where({ id: round }).first();
-  if (r.state !== 'open') await t.db('survey_rounds').where({ id: round }).update({ state: 'open', instrument_version: 1 });
+  round = await openAarhusRoundToday(t);
 });
 afterAll(async () => t.close());
 

@@ -11,6 +11,16 @@ export async function planAndTick(t: TestApp, code: number, goLive: string, wave
   return s.rounds.tick();
 }
 
+/** Aarhus' round 1/3 open today (go-live in six months); returns its id. */
+export async function openAarhusRoundToday(t: TestApp): Promise<number> {
+  const goLive = new Date(Date.now() + 183 * 86_400_000).toISOString().slice(0, 10);
+  await planAndTick(t, 751, goLive);
+  const round = await roundId(t, 751, 1);
+  const r = await t.db('survey_rounds').where({ id: round }).first();
+  if (r.state !== 'open') await t.db('survey_rounds').where({ id: round }).update({ state: 'open', instrument_version: 1 });
+  return round;
+}
+
 export async function addParticipant(t: TestApp, code: number, p: { name?: string; email: string; group?: string; superuser?: boolean }): Promise<number> {
   const [row] = await t.db('participants')
     .insert({ municipality_code: code, name: p.name ?? 'Test Deltager', email: p.email, survey_group: p.group ?? 'sagsbehandler-ydelsescenter', superuser: p.superuser ?? false, created_at: new Date() })
