@@ -15,7 +15,7 @@ import { authRoutes } from './auth/auth.routes.js';
 import { createLoginService } from './auth/login.service.js';
 import { devIdpRoutes } from './auth/saml/dev-idp/dev-idp.routes.js';
 import type { SpSettings } from './auth/saml/sp.js';
-import type { IdpSettings } from './auth/saml/idp-metadata.js';
+import type { IdpSource } from './auth/saml/idp-metadata.js';
 import type { KeyPair } from './auth/saml/keys.js';
 import { pageRoutes } from './web/pages.routes.js';
 import { linkRoutes } from './links/links.routes.js';
@@ -43,7 +43,7 @@ export type AppDeps = {
   clock: Clock;
   sessionSecret: string;
   instruments: Map<number, Instrument>;
-  saml: { sp: SpSettings; idp: IdpSettings; devIdp: { entityId: string; keys: KeyPair } | null };
+  saml: { sp: SpSettings; idp: IdpSource; devIdp: { entityId: string; keys: KeyPair } | null };
 };
 
 /** Builds the Express app without listening; tests and server.ts both call it. */
@@ -102,12 +102,13 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   app.use(express.urlencoded({ extended: true, limit: '1mb' }));
+  // Sliding 8 hours; the stored expiry is extended at most once a minute per session, not on every request.
+  const sessionStore = new SessionStore({ db, cleanupInterval: config.env === 'test' ? 0 : 15 * 60_000, touchAfterMs: 60_000 });
   app.use(
     session({
       name: 'parat.sid',
       secret: deps.sessionSecret,
-      // Sliding 8 hours; the stored expiry is extended at most once a minute per session, not on every request.
-      store: new SessionStore({ db, cleanupInterval: config.env === 'test' ? 0 : 15 * 60_000, touchAfterMs: 60_000 }),
+      store: sessionStore,
       resave: false,
       saveUninitialized: false,
       rolling: true,
@@ -143,6 +144,11 @@ export function createApp(deps: AppDeps): express.Express {
       idp: deps.saml.idp,
       loginService,
       requireEncryptedAssertions: config.saml.requireEncryptedAssertions,
+      sessionSecret: deps.sessionSecret,
+      secureCookies: config.secureCookies,
+      destroySession: async (sid) => {
+        await sessionStore.destroy(sid);
+      },
     }),
   );
   if (deps.saml.devIdp) {
@@ -154,6 +160,7 @@ export function createApp(deps: AppDeps): express.Express {
         idpKeys: deps.saml.devIdp.keys,
         spEntityId: deps.saml.sp.entityId,
         spCert: deps.saml.sp.keys.cert,
+        spEncCert: deps.saml.sp.encKeys.cert,
         acsUrl: deps.saml.sp.acsUrl,
         roleBase: config.saml.roleBase,
         kombitCvr: config.kombitCvr,

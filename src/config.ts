@@ -27,8 +27,14 @@ const schema = z.object({
   SQLITE_FILE: z.string().min(1).default('var/parat.sqlite'),
   SESSION_SECRET: z.string().min(32, 'skal være mindst 32 tegn').optional(),
   SAML_IDP_METADATA: z.string().min(1).optional(),
+  SAML_IDP_METADATA_REFRESH_MINUTES: z.coerce.number().int().min(0).max(7 * 24 * 60).default(60),
   SAML_SP_KEY: z.string().min(1).optional(),
   SAML_SP_CERT: z.string().min(1).optional(),
+  SAML_SP_ENC_KEY: z.string().min(1).optional(),
+  SAML_SP_ENC_CERT: z.string().min(1).optional(),
+  SAML_SP_ORGANIZATION: z.string().min(1).max(200).default('Parat'),
+  SAML_SP_CONTACT_NAME: z.string().min(1).max(200).optional(),
+  SAML_SP_CONTACT_EMAIL: z.email('skal være en e-mailadresse').optional(),
   SAML_SP_ENTITY_ID: z.string().min(1).optional(),
   SAML_ROLE_BASE: z.string().min(1).default('http://parat.kombit.dk/roles/usersystemrole'),
   SAML_REQUIRE_ENCRYPTED: boolish.optional(),
@@ -61,9 +67,17 @@ export type Config = {
   sessionSecret: string | undefined;
   varDir: string;
   saml: {
-    idpMetadataPath: string | undefined;
+    /** The IdP's metadata: a file path or a URL (re-read every idpMetadataRefreshMinutes). */
+    idpMetadata: string | undefined;
+    idpMetadataRefreshMinutes: number;
     spKeyPath: string | undefined;
     spCertPath: string | undefined;
+    /** A separate encryption key pair; the signing pair when not set. */
+    spEncKeyPath: string | undefined;
+    spEncCertPath: string | undefined;
+    organization: string;
+    contactName: string | undefined;
+    contactEmail: string | undefined;
     spEntityId: string;
     roleBase: string;
     requireEncryptedAssertions: boolean;
@@ -105,8 +119,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!e.SESSION_SECRET) problems.push('SESSION_SECRET: skal sættes i produktion');
     if (!e.SAML_SP_KEY) problems.push('SAML_SP_KEY: skal sættes i produktion (sti til PEM-nøgle)');
     if (!e.SAML_SP_CERT) problems.push('SAML_SP_CERT: skal sættes i produktion (sti til PEM-certifikat)');
-    if (!e.SAML_IDP_METADATA) problems.push('SAML_IDP_METADATA: skal sættes i produktion (sti til IdP-metadata)');
+    if (!e.SAML_IDP_METADATA) problems.push('SAML_IDP_METADATA: skal sættes i produktion (sti eller https-URL til IdP-metadata)');
     if (!e.PUBLIC_URL) problems.push('PUBLIC_URL: skal sættes i produktion');
+  }
+  if (Boolean(e.SAML_SP_ENC_KEY) !== Boolean(e.SAML_SP_ENC_CERT)) {
+    problems.push('SAML_SP_ENC_KEY/SAML_SP_ENC_CERT: sæt begge eller ingen af dem');
   }
   if (problems.length) throw new ConfigError(problems);
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
@@ -121,9 +138,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionSecret: e.SESSION_SECRET,
     varDir: path.resolve(e.VAR_DIR),
     saml: {
-      idpMetadataPath: e.SAML_IDP_METADATA,
+      idpMetadata: e.SAML_IDP_METADATA,
+      idpMetadataRefreshMinutes: e.SAML_IDP_METADATA_REFRESH_MINUTES,
       spKeyPath: e.SAML_SP_KEY,
       spCertPath: e.SAML_SP_CERT,
+      spEncKeyPath: e.SAML_SP_ENC_KEY,
+      spEncCertPath: e.SAML_SP_ENC_CERT,
+      organization: e.SAML_SP_ORGANIZATION,
+      contactName: e.SAML_SP_CONTACT_NAME,
+      contactEmail: e.SAML_SP_CONTACT_EMAIL,
       spEntityId: e.SAML_SP_ENTITY_ID ?? `${publicUrl}/saml/metadata`,
       roleBase: e.SAML_ROLE_BASE.replace(/\/$/, ''),
       requireEncryptedAssertions: e.SAML_REQUIRE_ENCRYPTED ?? production,

@@ -6,7 +6,7 @@ import { createDb, migrateLatest, type Db } from './db/knex.js';
 import type { Logger } from './shared/logger.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { loadOrCreateKeyPair } from './auth/saml/keys.js';
-import { readIdpMetadataFile } from './auth/saml/idp-metadata.js';
+import { loadIdpSource, staticIdpSource, type IdpSource } from './auth/saml/idp-metadata.js';
 import { certBody } from './auth/saml/keys.js';
 import type { AppDeps } from './app.js';
 import { loadInstruments } from './surveys/instrument.js';
@@ -33,16 +33,25 @@ export async function buildDeps(config: Config, logger: Logger, opts: { db?: Db;
     name: 'saml-sp',
     allowGenerate: !production,
   });
+  const spEncKeys = config.saml.spEncKeyPath
+    ? await loadOrCreateKeyPair({
+        keyPath: config.saml.spEncKeyPath,
+        certPath: config.saml.spEncCertPath,
+        varDir: config.varDir,
+        name: 'saml-sp-enc',
+        allowGenerate: false,
+      })
+    : spKeys;
   let devIdp: AppDeps['saml']['devIdp'] = null;
-  let idp;
-  if (config.saml.idpMetadataPath) {
-    idp = readIdpMetadataFile(config.saml.idpMetadataPath);
+  let idp: IdpSource;
+  if (config.saml.idpMetadata) {
+    idp = await loadIdpSource({ location: config.saml.idpMetadata, refreshMinutes: config.saml.idpMetadataRefreshMinutes, logger });
   } else {
     if (production) throw new Error('SAML_IDP_METADATA mangler, og udviklings-IdP må ikke køre i produktion');
     const keys = await loadOrCreateKeyPair({ keyPath: undefined, certPath: undefined, varDir: config.varDir, name: 'dev-idp', allowGenerate: true });
     const entityId = `${config.publicUrl}/dev-idp`;
     devIdp = { entityId, keys };
-    idp = { entityId, ssoUrl: `${config.publicUrl}/dev-idp/sso`, sloUrl: null, signingCerts: [certBody(keys.cert)] };
+    idp = staticIdpSource({ entityId, ssoUrl: `${config.publicUrl}/dev-idp/sso`, sloUrl: null, signingCerts: [certBody(keys.cert)], validUntil: null });
   }
   const instruments = loadInstruments();
   return {
@@ -52,6 +61,18 @@ export async function buildDeps(config: Config, logger: Logger, opts: { db?: Db;
     logger,
     clock: opts.clock ?? systemClock,
     sessionSecret: config.sessionSecret ?? devSessionSecret(config.varDir),
-    saml: { sp: { entityId: config.saml.spEntityId, acsUrl: `${config.publicUrl}/saml/acs`, keys: spKeys }, idp, devIdp },
+    saml: {
+      sp: {
+        entityId: config.saml.spEntityId,
+        acsUrl: `${config.publicUrl}/saml/acs`,
+        sloUrl: `${config.publicUrl}/saml/slo`,
+        keys: spKeys,
+        encKeys: spEncKeys,
+        organization: { name: config.saml.organization, displayName: 'Parat', url: config.publicUrl },
+        contact: { company: config.saml.organization, name: config.saml.contactName ?? null, email: config.saml.contactEmail ?? null },
+      },
+      idp,
+      devIdp,
+    },
   };
 }

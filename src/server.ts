@@ -63,6 +63,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'lukker ned');
     stopScheduler();
     stopMailWorker();
+    deps.saml.idp.stop();
     server.close(() => {
       void deps.db.destroy().finally(() => process.exit(0));
     });

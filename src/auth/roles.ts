@@ -45,6 +45,8 @@ export type SessionUser = {
   roles: Role[];
   municipalityCode: number | null;
   municipalityName: string | null;
+  /** The OIO-BPP Constraints (KLE, sensitivity, …) of the privilege groups that gave the roles. */
+  constraints?: Array<{ name: string; value: string }>;
 };
 
 /** Where a user lands after login: the most specific start page for their roles. */

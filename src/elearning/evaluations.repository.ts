@@ -13,10 +13,6 @@ const toSession = (r: Record<string, unknown>): CourseSession => ({
   code: String(r.code),
 });
 
-export function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; errno?: number; message?: string };
-  return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT' || /UNIQUE constraint failed/.test(e.message ?? '');
-}
 
 /** SQL for course sessions and anonymous evaluations; callers own the transaction. */
 export const evaluationsRepository = {

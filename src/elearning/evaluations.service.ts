@@ -8,7 +8,8 @@ import type { ElearningContent } from './content.loader.js';
 import type { EvaluationKind } from './content.schemas.js';
 import { CODE_ALPHABET } from './certificates.js';
 import type { LearnerIdentity } from './learners.js';
-import { evaluationsRepository, isUniqueViolation, type CourseSession } from './evaluations.repository.js';
+import { evaluationsRepository, type CourseSession } from './evaluations.repository.js';
+import { isUniqueViolation } from '../db/unique-violation.js';
 
 /** Length of the short code a project leader hands out for a course session. */
 export const SESSION_CODE_LENGTH = 6;

@@ -5,12 +5,12 @@ import { parseIdpMetadata } from '../../src/auth/saml/idp-metadata.js';
 describe('OIO-BPP parser', () => {
   it('when the list uses the itst.dk namespace, then groups and privileges are read', () => {
     const groups = parseBpp(buildBpp([{ cvr: '19751000', privileges: ['http://x/roles/usersystemrole/projektleder/1'] }]));
-    expect(groups).toEqual([{ cvr: '19751000', privileges: ['http://x/roles/usersystemrole/projektleder/1'] }]);
+    expect(groups).toEqual([{ cvr: '19751000', privileges: ['http://x/roles/usersystemrole/projektleder/1'], constraints: [] }]);
   });
 
   it('when the list uses the digst.dk namespace, then it is read the same way', () => {
     const groups = parseBpp(buildBpp([{ cvr: '19101000', privileges: ['a', 'b'] }], 'http://digst.dk/oiosaml/basic_privilege_profile'));
-    expect(groups).toEqual([{ cvr: '19101000', privileges: ['a', 'b'] }]);
+    expect(groups).toEqual([{ cvr: '19101000', privileges: ['a', 'b'], constraints: [] }]);
   });
 
   it('when the scope is written in another case, then it still matches', () => {
@@ -18,7 +18,24 @@ describe('OIO-BPP parser', () => {
       '<bpp:PrivilegeList xmlns:bpp="http://itst.dk/oiosaml/basic_privilege_profile">' +
       '<bpp:PrivilegeGroup Scope="URN:DK:GOV:SAML:CVRNUMBERIDENTIFIER:19751000"><bpp:Privilege>p</bpp:Privilege>' +
       '<bpp:Constraint Name="urn:dk:kombit:KLE">27.*</bpp:Constraint></bpp:PrivilegeGroup></bpp:PrivilegeList>';
-    expect(parseBpp(Buffer.from(xml).toString('base64'))).toEqual([{ cvr: '19751000', privileges: ['p'] }]);
+    expect(parseBpp(Buffer.from(xml).toString('base64'))).toEqual([
+      { cvr: '19751000', privileges: ['p'], constraints: [{ name: 'urn:dk:kombit:KLE', value: '27.*' }] },
+    ]);
+  });
+
+  it('when the development IdP builds a list, then its groups and privileges are unqualified, as production sends them', () => {
+    const xml = Buffer.from(buildBpp([{ cvr: '19751000', privileges: ['p'] }]), 'base64').toString('utf8');
+    expect(xml).toContain('<PrivilegeGroup Scope=');
+    expect(xml).toContain('<Privilege>p</Privilege>');
+    expect(xml).not.toMatch(/<bpp:Privilege(Group)?[ >]/);
+  });
+
+  it('when children are in a namespace that is not the profile\'s, then they are not read as privileges', () => {
+    const xml =
+      '<bpp:PrivilegeList xmlns:bpp="http://itst.dk/oiosaml/basic_privilege_profile" xmlns:o="urn:other">' +
+      '<PrivilegeGroup Scope="urn:dk:gov:saml:cvrNumberIdentifier:19751000"><o:Privilege>x</o:Privilege><Privilege>p</Privilege></PrivilegeGroup>' +
+      '<o:PrivilegeGroup Scope="urn:dk:gov:saml:cvrNumberIdentifier:19101000"><Privilege>q</Privilege></o:PrivilegeGroup></bpp:PrivilegeList>';
+    expect(parseBpp(xml)).toEqual([{ cvr: '19751000', privileges: ['p'], constraints: [] }]);
   });
 
   it('when the XML has a DOCTYPE or an entity, then it is refused before parsing', () => {
@@ -48,6 +65,7 @@ describe('IdP metadata', () => {
       ssoUrl: 'https://idp/redirect',
       sloUrl: null,
       signingCerts: ['SIGN'],
+      validUntil: null,
     });
   });
 

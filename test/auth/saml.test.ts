@@ -1,3 +1,4 @@
+import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { buildAssertionXml } from '../../src/auth/saml/dev-idp/token.js';
@@ -7,7 +8,7 @@ import { generateKeyPair } from '../../src/auth/saml/keys.js';
 import { signAssertion } from '../../src/auth/saml/dev-idp/token.js';
 import { createApp } from '../../src/app.js';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { loginThroughDevIdp, responseOf, signedAssertion, startLogin, tokenInput } from '../support/saml.js';
+import { csrfFrom, loginThroughDevIdp, responseOf, signedAssertion, startLogin, tokenInput } from '../support/saml.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -82,11 +83,13 @@ describe('SAML login round trip', () => {
   it('when the user logs in again, then the session id changes (regenerated) and logout ends it', async () => {
     const agent = request.agent(t.app);
     const first = await loginThroughDevIdp(agent, { municipality: 751, roles: ['projektleder'], email: 's@aarhus.example.dk' });
-    const cookie1 = String(first.headers['set-cookie']);
+    const sessionCookie = (res: typeof first) => String(res.headers['set-cookie']).match(/parat\.sid=[^;]+/)![0];
+    const cookie1 = sessionCookie(first);
     const second = await loginThroughDevIdp(agent, { municipality: 751, roles: ['projektleder'], email: 's@aarhus.example.dk' });
-    const cookie2 = String(second.headers['set-cookie']);
-    expect(cookie1.split(';')[0]).not.toBe(cookie2.split(';')[0]);
-    const out = await agent.get('/saml/logout').expect(200);
+    const cookie2 = sessionCookie(second);
+    expect(cookie1).not.toBe(cookie2);
+    const page = await agent.get('/kommune').expect(200);
+    const out = await agent.post('/saml/logout').type('form').send({ _csrf: csrfFrom(page.text) }).expect(200);
     expect(out.text).toContain('Du er logget ud');
     expect((await agent.get('/kommune')).status).toBe(303);
   });
@@ -233,11 +236,14 @@ describe('several app instances', () => {
   it('when the first instance sends the AuthnRequest, then the second accepts the response (shared request store)', async () => {
     const second = createApp(t.deps);
     const a = request.agent(t.app);
-    const { requestId } = await startLogin(a);
+    const started = await a.get('/saml/login').expect(302);
+    const requestId = /ID="([^"]+)"/.exec(zlib.inflateRawSync(Buffer.from(new URL(started.headers.location as string).searchParams.get('SAMLRequest')!, 'base64')).toString())![1]!;
     const input = tokenInput(t.deps, requestId);
     const response = await responseOf(t.deps, input, signedAssertion(t.deps, input));
+    // The same browser (its cookies) posts the response to the second instance.
     const b = request.agent(second);
-    const res = await b.post('/saml/acs').type('form').send({ SAMLResponse: response });
+    const browserCookies = (started.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ');
+    const res = await b.post('/saml/acs').set('Cookie', browserCookies).type('form').send({ SAMLResponse: response });
     expect(res.status).toBe(303);
     await b.get('/kommune').expect(200);
   });

@@ -61,7 +61,7 @@ export function tokenInput(deps: AppDeps, requestId: string, overrides: Partial<
   const roles = overrides.roles ?? ['projektleder'];
   const base = deps.config.saml.roleBase;
   return {
-    idpEntityId: deps.saml.idp.entityId,
+    idpEntityId: deps.saml.idp.current().entityId,
     spEntityId: deps.saml.sp.entityId,
     acsUrl: deps.saml.sp.acsUrl,
     inResponseTo: requestId,
@@ -86,6 +86,6 @@ export const signedAssertion = (deps: AppDeps, t: TokenInput) => signAssertion(b
 
 /** Wraps assertion XML (encrypting it unless told not to) in a Response and base64-encodes it. */
 export async function responseOf(deps: AppDeps, t: TokenInput, assertionXml: string, encrypt = true): Promise<string> {
-  const part = encrypt ? await encryptAssertion(assertionXml, deps.saml.sp.keys.cert) : assertionXml;
+  const part = encrypt ? await encryptAssertion(assertionXml, deps.saml.sp.encKeys.cert) : assertionXml;
   return Buffer.from(wrapResponse(part, t), 'utf8').toString('base64');
 }

@@ -1,6 +1,7 @@
 import type { CacheItem, CacheProvider } from '@node-saml/node-saml';
 import type { Db } from '../../db/knex.js';
 import type { Clock } from '../../shared/clock.js';
+import { isUniqueViolation } from '../../db/unique-violation.js';
 
 /** node-saml's InResponseTo cache in the database, shared by every app instance. */
 export function createRequestStore(db: Db, clock: Clock, ttlMs: number): CacheProvider {
@@ -26,3 +27,17 @@ export function createRequestStore(db: Db, clock: Clock, ttlMs: number): CachePr
     },
   };
 }
+
+/** Responses already used for a login, by InResponseTo: a response logs in once. */
+export const usedResponsesRepository = {
+  /** Marks a response used; false when it was used before. Any other database error is thrown (an outage is a 503, not a replay). */
+  async markUsed(db: Db, inResponseTo: string, at: number): Promise<boolean> {
+    try {
+      await db('saml_used_responses').insert({ in_response_to: inResponseTo, used_at: at });
+      return true;
+    } catch (err) {
+      if (isUniqueViolation(err)) return false;
+      throw err;
+    }
+  },
+};

@@ -17,7 +17,10 @@ type Deps = {
   idpEntityId: string;
   idpKeys: KeyPair;
   spEntityId: string;
+  /** Checks the SP's AuthnRequest signature. */
   spCert: string;
+  /** The assertion is encrypted to this one. */
+  spEncCert: string;
   acsUrl: string;
   roleBase: string;
   kombitCvr: string;
@@ -145,7 +148,7 @@ export function devIdpRoutes(deps: Deps): Router {
           }),
         },
         deps.idpKeys,
-        deps.spCert,
+        deps.spEncCert,
       );
       res.render('auth/dev-idp-post', {
         title: 'Sender login til Parat',
