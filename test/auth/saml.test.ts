@@ -280,3 +280,31 @@ describe('SP metadata and AuthnRequest', () => {
     expect(res.text).toContain('Signaturen på AuthnRequest er ugyldig');
   });
 });
+
+describe('a database outage during login', () => {
+  it('when the used-response insert fails because the database is unreachable, then the answer is the 503 page, not "already used"', async () => {
+    const { createTestDb } = await import('../support/db.js');
+    const { createTestApp: make } = await import('../support/app.js');
+    const owned = await createTestDb();
+    const broken = await make({ db: owned.db });
+    try {
+      if (owned.db.client.config.client === 'pg') {
+        await owned.db.raw(
+          "create function parat_outage() returns trigger language plpgsql as $$ begin raise exception 'Connection terminated unexpectedly'; end $$",
+        );
+        await owned.db.raw('create trigger outage before insert on saml_used_responses for each row execute function parat_outage()');
+      } else {
+        await owned.db.raw("create trigger outage before insert on saml_used_responses begin select raise(abort, 'Connection terminated unexpectedly'); end");
+      }
+      const agent = request.agent(broken.app);
+      const { requestId } = await startLogin(agent);
+      const input = tokenInput(broken.deps, requestId);
+      const res = await agent.post('/saml/acs').type('form').send({ SAMLResponse: await responseOf(broken.deps, input, signedAssertion(broken.deps, input)) });
+      expect(res.status).toBe(503);
+      expect(res.text).not.toContain('allerede brugt');
+      expect(res.text).toContain('midlertidigt utilgængelig');
+    } finally {
+      await owned.cleanup();
+    }
+  });
+});
