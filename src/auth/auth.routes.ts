@@ -144,6 +144,8 @@ export function authRoutes(deps: Deps): Router {
       await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
       req.session.user = user;
       req.session.saml = saml;
+      // Every page's "Log ud" form carries the CSRF token: made now, so the session is written once at login, not again on the first page.
+      (res.locals.csrfToken as () => string)();
       await new Promise<void>((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
       const at = Date.now();
       await samlSessionsRepository.add(deps.db, {

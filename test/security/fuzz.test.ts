@@ -35,6 +35,8 @@ type Form = {
   /** Sent without a CSRF token (the SAML ACS, which the IdP posts cross-site). */
   noCsrf?: boolean;
   runs?: number;
+  /** Each refusal writes one audit line with this action (and nothing else is stored). */
+  auditedAs?: string;
 };
 
 const FORMULA = ['=1+1', "=cmd|' /C calc'!A0", '+1', '-1', '@SUM(A1)', '=HYPERLINK("http://x")'];
@@ -272,6 +274,7 @@ const FORMS: Record<string, Form> = {
     path: () => '/saml/acs',
     status: [403],
     noCsrf: true,
+    auditedAs: 'login-refused',
     // Refused responses count towards the ACS rate limit (30 per address and window).
     runs: 20,
     fields: () => ({
@@ -305,6 +308,7 @@ function evaluationFields(kind: 'elearning' | 'classroom'): Record<string, Field
 /** Posts without form fields: hostile fields are ignored, and the answer is the one the row's state gives. */
 const ACTIONS: Record<string, { who: RoleName; path: (w: World) => string; status: number }> = {
   'POST /e-laering/test/start': { who: 'caseworker', path: () => '/e-laering/test/start', status: 303 },
+  'POST /saml/logout': { who: 'anonymous', path: () => '/saml/logout', status: 303 },
   'POST /e-laering/moduler/:slug/gennemfoert': { who: 'caseworker', path: () => '/e-laering/moduler/findes-ikke/gennemfoert', status: 404 },
   'POST /kommune/deltagere/:id/slet': { who: 'projectLeader', path: (w) => `/kommune/deltagere/${w.otherMunicipalityParticipant}/slet`, status: 404 },
   'POST /kommune/runder/:roundId/links': { who: 'projectLeader', path: (w) => `/kommune/runder/${w.closedRound}/links`, status: 404 },
@@ -351,14 +355,20 @@ describe('fuzzing every POST of the app', () => {
     it(`when ${key} gets hostile bodies, then it answers ${form.status.join(' or ')} with a Danish page and stores nothing`, async () => {
       const fields = await form.fields(w);
       // The valid body is accepted as valid: shown by the fuzzer's own baseline, never sent (it would store).
-      const before = await snapshot(w.t.db, tables);
+      const watched = form.auditedAs ? tables.filter((table) => table !== 'audit_log') : tables;
+      const before = await snapshot(w.t.db, watched);
       await fc.assert(
         fc.asyncProperty(invalidBody(fields), async (pairs) => {
           const all: Pair[] = [...pairs, ...Object.entries(form.fixed ?? {})];
+          const lastAudit = Number((await w.t.db('audit_log').max<{ m: number }[]>({ m: 'id' }).first())?.m ?? 0);
           const res = await send(form, all);
           expect(form.status, `${key} answered ${res.status}: ${res.text.slice(0, 200)}`).toContain(res.status);
           expect(danishRefusal(res), `${key}: not a Danish refusal page`).toBe(true);
-          expect(changedTables(before, await snapshot(w.t.db, tables)), `${key}: tables changed`).toEqual([]);
+          expect(changedTables(before, await snapshot(w.t.db, watched)), `${key}: tables changed`).toEqual([]);
+          if (form.auditedAs) {
+            const added = await w.t.db('audit_log').where('id', '>', lastAudit).pluck('action');
+            expect(added, `${key}: one audit line per refusal`).toEqual([form.auditedAs]);
+          }
         }),
         { numRuns: form.runs ?? Number(process.env.FUZZ_RUNS ?? 30), endOnFailure: true },
       );
