@@ -39,7 +39,7 @@ describe.skipIf(chromiumMissing)('browser: login, keyboard and single pages', ()
     await page.getByRole('link', { name: 'Tilgængelighedserklæring' }).click();
     await page.waitForURL(/\/tilgaengelighed$/);
     await expectAccessible(page);
-    await page.getByRole('link', { name: 'Log ud' }).click();
+    await page.getByRole('button', { name: 'Log ud' }).click();
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Du er logget ud');
     await expectAccessible(page);
     await page.context().close();
