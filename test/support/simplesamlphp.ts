@@ -6,7 +6,9 @@
  * document root holding one symlink, `simplesaml` → /usr/share/simplesamlphp/www. PHP's built-in server resolves
  * /simplesaml/module.php/<module>/<page> through the symlink and fills PATH_INFO itself, so no router script is needed.
  * SimpleSAMLphp finds the configuration through the SIMPLESAMLPHP_CONFIG_DIR environment variable; nothing under
- * /etc/simplesamlphp is read or changed.
+ * /etc/simplesamlphp is read or changed. The templates read every per-instance value from <runtime>/harness.json.
+ * php runs under simplesamlphp/php-server.sh, which stops it and removes the runtime directory when this process
+ * goes away without calling stop().
  *
  * What the IdP does for the configured SP (see simplesamlphp/saml20-sp-remote.php):
  * - requires a signed AuthnRequest (HTTP-Redirect binding, checked against the SP certificate),
@@ -26,7 +28,7 @@
  *   the browser is sent to <url>. <url> must be on the IdP itself or on the host:port of the SP's ACS/SLO URL
  *   ('trusted.url.domains'). See idpInitiatedLogoutUrl() on the started instance.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -50,7 +52,13 @@ export type SspUser = { username: string; password: string; attributes: Record<s
  * The SP the IdP serves. certPem signs its AuthnRequests and logout messages and, unless encCertPem is given, is also
  * the certificate assertions are encrypted to.
  */
-export type SspSp = { entityId: string; acsUrl: string; sloUrl: string; certPem: string; encCertPem?: string };
+export type SspSp = {
+  entityId: string;
+  acsUrl: string;
+  sloUrl: string;
+  certPem: string;
+  encCertPem?: string;
+};
 
 export type SimpleSamlPhpIdp = {
   /** e.g. http://127.0.0.1:PORT/simplesaml */
@@ -77,6 +85,15 @@ export type SimpleSamlPhpIdp = {
   stop(): Promise<void>;
 };
 
+/** The files of ./simplesamlphp/: SimpleSAMLphp configuration and metadata templates and the php -S wrapper. */
+const TEMPLATE_FILES = [
+  'config.php',
+  'authsources.php',
+  'saml20-idp-hosted.php',
+  'saml20-sp-remote.php',
+  'php-server.sh',
+];
+
 let availability: string | null | undefined;
 
 /** null when usable, else a Danish-or-English reason it is not (php or simplesamlphp missing). */
@@ -88,24 +105,35 @@ export function simpleSamlPhpUnavailable(): string | null {
 
 function checkAvailability(): string | null {
   const hint = 'run scripts/install-simplesamlphp.sh (as root)';
-  const php = spawnSync('php', ['-r', 'echo PHP_VERSION, "\\n", implode(",", get_loaded_extensions());'], { encoding: 'utf8' });
+  const php = spawnSync('php', ['-r', 'echo PHP_VERSION, "\\n", implode(",", get_loaded_extensions());'], {
+    encoding: 'utf8',
+  });
   if (php.error || php.status !== 0) return `php (CLI) is not installed or does not run: ${hint}`;
   const loaded = new Set((php.stdout.split('\n')[1] ?? '').split(',').map((e) => e.trim().toLowerCase()));
   const missing = ['dom', 'openssl', 'mbstring', 'xml', 'session', 'json'].filter((e) => !loaded.has(e));
   if (missing.length > 0) return `php lacks the extension(s) ${missing.join(', ')}: ${hint}`;
-  if (!fs.existsSync(path.join(sspHome(), 'www', '_include.php'))) return `SimpleSAMLphp is not installed under ${sspHome()}: ${hint}`;
-  for (const f of ['config.php', 'authsources.php', 'saml20-idp-hosted.php', 'saml20-sp-remote.php']) {
+  if (!fs.existsSync(path.join(sspHome(), 'www', '_include.php'))) {
+    return `SimpleSAMLphp is not installed under ${sspHome()}: ${hint}`;
+  }
+  if (spawnSync('bash', ['-c', 'exit 0']).status !== 0) return 'bash is not available';
+  for (const f of TEMPLATE_FILES) {
     if (!fs.existsSync(path.join(templatesDir, f))) return `template ${f} is missing in ${templatesDir}`;
   }
   return null;
 }
 
 /** Starts SimpleSAMLphp as an IdP for one SP with the given users; resolves once its metadata answers 200. */
-export async function startSimpleSamlPhp(opts: { sp: SspSp; users: SspUser[]; port?: number; readyTimeoutMs?: number }): Promise<SimpleSamlPhpIdp> {
+export async function startSimpleSamlPhp(opts: {
+  sp: SspSp;
+  users: SspUser[];
+  port?: number;
+  readyTimeoutMs?: number;
+}): Promise<SimpleSamlPhpIdp> {
   const reason = simpleSamlPhpUnavailable();
   if (reason) throw new Error(`SimpleSAMLphp cannot run: ${reason}`);
   for (const u of opts.users) {
-    if (u.username.includes(':')) throw new Error(`SimpleSAMLphp usernames cannot contain ':' (${u.username})`);
+    if (u.username.includes(':'))
+      throw new Error(`SimpleSAMLphp usernames cannot contain ':' (${u.username})`);
   }
   const keys = await generate([{ name: 'commonName', value: 'SimpleSAMLphp test IdP' }], {
     keySize: 2048,
@@ -125,18 +153,6 @@ export async function startSimpleSamlPhp(opts: { sp: SspSp; users: SspUser[]; po
 
 class PortTaken extends Error {}
 
-const liveChildren = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-/** Never leave a php -S behind when the test process exits without calling stop(). */
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const child of liveChildren) child.kill('SIGKILL');
-  });
-}
-
 async function startOnce(opts: {
   sp: SspSp;
   users: SspUser[];
@@ -144,6 +160,7 @@ async function startOnce(opts: {
   readyTimeoutMs?: number;
   keys: { key: string; cert: string };
 }): Promise<SimpleSamlPhpIdp> {
+  if (await somebodyListens(opts.port)) throw new PortTaken(`port ${opts.port} is taken`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parat-ssp-'));
   const baseUrl = `http://127.0.0.1:${opts.port}/simplesaml`;
   const entityId = `${baseUrl}/saml2/idp/metadata.php`;
@@ -151,11 +168,18 @@ async function startOnce(opts: {
   const phpLog = path.join(dir, 'log', 'php.log');
   const sspLog = path.join(dir, 'log', 'simplesamlphp.log');
 
-  for (const sub of ['config', 'metadata', 'cert', 'log', 'data', 'tmp', 'sessions', 'docroot']) fs.mkdirSync(path.join(dir, sub));
+  for (const sub of ['config', 'metadata', 'cert', 'log', 'data', 'tmp', 'sessions', 'docroot'])
+    fs.mkdirSync(path.join(dir, sub));
   fs.copyFileSync(path.join(templatesDir, 'config.php'), path.join(dir, 'config', 'config.php'));
   fs.copyFileSync(path.join(templatesDir, 'authsources.php'), path.join(dir, 'config', 'authsources.php'));
-  fs.copyFileSync(path.join(templatesDir, 'saml20-idp-hosted.php'), path.join(dir, 'metadata', 'saml20-idp-hosted.php'));
-  fs.copyFileSync(path.join(templatesDir, 'saml20-sp-remote.php'), path.join(dir, 'metadata', 'saml20-sp-remote.php'));
+  fs.copyFileSync(
+    path.join(templatesDir, 'saml20-idp-hosted.php'),
+    path.join(dir, 'metadata', 'saml20-idp-hosted.php'),
+  );
+  fs.copyFileSync(
+    path.join(templatesDir, 'saml20-sp-remote.php'),
+    path.join(dir, 'metadata', 'saml20-sp-remote.php'),
+  );
   fs.writeFileSync(path.join(dir, 'cert', 'idp.key'), opts.keys.key, { mode: 0o600 });
   fs.writeFileSync(path.join(dir, 'cert', 'idp.crt'), opts.keys.cert);
   fs.symlinkSync(path.join(sspHome(), 'www'), path.join(dir, 'docroot', 'simplesaml'));
@@ -183,45 +207,64 @@ async function startOnce(opts: {
   };
   fs.writeFileSync(path.join(dir, 'harness.json'), JSON.stringify(harness, null, 2));
 
+  // php-server.sh runs php -S and stops it (and removes `dir`) once its stdin pipe closes, so an IdP never outlives
+  // this process, even when the process is killed without running stop().
   const out = fs.openSync(phpLog, 'a');
-  const child = spawn('php', ['-S', `127.0.0.1:${opts.port}`, '-t', path.join(dir, 'docroot')], {
-    cwd: dir,
-    env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: process.env.HOME ?? dir,
-      TZ: 'UTC',
-      SIMPLESAMLPHP_CONFIG_DIR: path.join(dir, 'config'),
+  const child = spawn(
+    'bash',
+    [path.join(templatesDir, 'php-server.sh'), `127.0.0.1:${opts.port}`, path.join(dir, 'docroot'), dir],
+    {
+      cwd: dir,
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: process.env.HOME ?? dir,
+        TZ: 'UTC',
+        SIMPLESAMLPHP_CONFIG_DIR: path.join(dir, 'config'),
+      },
+      stdio: ['pipe', out, out],
     },
-    stdio: ['ignore', out, out],
-  });
+  );
   fs.closeSync(out);
-  liveChildren.add(child);
-  installExitHook();
+  // A forgotten stop() must not keep the test process alive; its exit closes the pipe and ends php.
+  child.unref();
+  (child.stdin as unknown as net.Socket | null)?.unref();
+  child.stdin?.on('error', () => undefined);
   let exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   const exitPromise = new Promise<void>((resolve) => {
     child.once('exit', (code, signal) => {
       exited = { code, signal };
-      liveChildren.delete(child);
+      resolve();
+    });
+    child.once('error', (err) => {
+      exited = { code: null, signal: null };
+      fs.appendFileSync(phpLog, `spawn failed: ${err.message}\n`);
       resolve();
     });
   });
-  child.once('error', () => undefined);
 
-  const logs = (): string => [readTail(phpLog, 40), readTail(sspLog, 40)].filter((s) => s !== '').join('\n--- simplesamlphp.log ---\n');
+  const logs = (): string =>
+    [readTail(phpLog, 40), readTail(sspLog, 40)]
+      .filter((s) => s !== '')
+      .join('\n--- simplesamlphp.log ---\n');
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
     if (!exited) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      child.stdin?.end();
+      const term = setTimeout(() => child.kill('SIGTERM'), 3000);
+      const kill = setTimeout(() => child.kill('SIGKILL'), 6000);
       await exitPromise;
-      clearTimeout(timer);
+      clearTimeout(term);
+      clearTimeout(kill);
+    } else {
+      child.stdin?.destroy();
     }
     fs.rmSync(dir, { recursive: true, force: true });
   };
 
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 15_000);
+  const ownCert = pemBody(opts.keys.cert);
   let metadataXml: string | null = null;
   let lastProblem = 'no answer yet';
   while (metadataXml === null) {
@@ -229,20 +272,31 @@ async function startOnce(opts: {
       const log = logs();
       await stop();
       if (/Address already in use/i.test(log)) throw new PortTaken(`port ${opts.port} is taken`);
-      throw new Error(`php -S for SimpleSAMLphp exited (${JSON.stringify(exited)}) before it answered:\n${log}`);
+      throw new Error(
+        `php -S for SimpleSAMLphp exited (${JSON.stringify(exited)}) before it answered:\n${log}`,
+      );
     }
     if (Date.now() > deadline) {
       const log = logs();
       await stop();
-      throw new Error(`SimpleSAMLphp did not serve ${metadataUrl} within the time limit (${lastProblem}):\n${log}`);
+      throw new Error(
+        `SimpleSAMLphp did not serve ${metadataUrl} within the time limit (${lastProblem}):\n${log}`,
+      );
     }
     try {
       const res = await fetch(metadataUrl, { signal: AbortSignal.timeout(3000) });
       const body = await res.text();
-      if (res.status === 200 && body.includes('EntityDescriptor')) metadataXml = body;
-      else lastProblem = `HTTP ${res.status}: ${simpleSamlPhpPageSummary(body)}`;
+      if (res.status === 200 && body.includes('EntityDescriptor')) {
+        // Another server on the same port would answer with metadata that lacks this instance's certificate.
+        if (!body.replace(/\s+/g, '').includes(ownCert)) {
+          await stop();
+          throw new PortTaken(`port ${opts.port} is served by another IdP`);
+        }
+        metadataXml = body;
+      } else lastProblem = `HTTP ${res.status}: ${simpleSamlPhpPageSummary(body)}`;
     } catch (err) {
-      lastProblem = err instanceof Error ? err.message : String(err);
+      if (err instanceof PortTaken) throw err;
+      lastProblem = describeError(err);
     }
     if (metadataXml === null) await new Promise((r) => setTimeout(r, 100));
   }
@@ -255,7 +309,8 @@ async function startOnce(opts: {
     ssoUrl: `${baseUrl}/saml2/idp/SSOService.php`,
     sloUrl: `${baseUrl}/saml2/idp/SingleLogoutService.php`,
     certPem: opts.keys.cert,
-    idpInitiatedLogoutUrl: (returnTo: string) => `${baseUrl}/saml2/idp/SingleLogoutService.php?ReturnTo=${encodeURIComponent(returnTo)}`,
+    idpInitiatedLogoutUrl: (returnTo: string) =>
+      `${baseUrl}/saml2/idp/SingleLogoutService.php?ReturnTo=${encodeURIComponent(returnTo)}`,
     dir,
     logs,
     stop,
@@ -263,7 +318,11 @@ async function startOnce(opts: {
 }
 
 /** The Location of the first service element of the given kind and binding in SAML metadata XML. */
-export function metadataLocation(metadataXml: string, service: 'SingleSignOnService' | 'SingleLogoutService', binding = BINDING_REDIRECT): string {
+export function metadataLocation(
+  metadataXml: string,
+  service: 'SingleSignOnService' | 'SingleLogoutService',
+  binding = BINDING_REDIRECT,
+): string {
   for (const m of metadataXml.matchAll(new RegExp(`<(?:\\w+:)?${service}\\b([^>]*)>`, 'g'))) {
     const attrs = parseAttributes(m[1] ?? '');
     if (attrs.binding === binding && attrs.location) return attrs.location;
@@ -272,7 +331,22 @@ export function metadataLocation(metadataXml: string, service: 'SingleSignOnServ
 }
 
 /** The base64 body of a PEM block. */
-const pemBody = (pem: string): string => pem.replace(/-----(BEGIN|END) [A-Z ]+-----/g, '').replace(/\s+/g, '');
+const pemBody = (pem: string): string =>
+  pem.replace(/-----(BEGIN|END) [A-Z ]+-----/g, '').replace(/\s+/g, '');
+
+/** Whether something accepts TCP connections on 127.0.0.1:port. */
+function somebodyListens(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    const done = (answer: boolean) => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
 
 /** A port nobody listens on right now (the OS picks it). */
 async function freePort(): Promise<number> {
@@ -281,6 +355,12 @@ async function freePort(): Promise<number> {
   const port = (holder.address() as AddressInfo).port;
   await new Promise<void>((r) => holder.close(() => r()));
   return port;
+}
+
+/** An error message with its cause (fetch's "fetch failed" hides ECONNREFUSED and the like in `cause`). */
+function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  return err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message;
 }
 
 function readTail(file: string, lines: number): string {
@@ -312,10 +392,8 @@ export type BrowserlessClient = {
 export function browserlessClient(): BrowserlessClient {
   const jar = new Map<string, Map<string, Cookie>>();
 
-  const hostOf = (hostOrUrl: string): string => {
-    if (URL.canParse(hostOrUrl)) return new URL(hostOrUrl).hostname;
-    return new URL(`http://${hostOrUrl}`).hostname;
-  };
+  const hostOf = (hostOrUrl: string): string =>
+    new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(hostOrUrl) ? hostOrUrl : `http://${hostOrUrl}`).hostname;
 
   const header = (url: URL): string => {
     const now = Date.now();
@@ -327,7 +405,8 @@ export function browserlessClient(): BrowserlessClient {
         cookies.delete(key);
         continue;
       }
-      if (url.pathname === c.path || url.pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`)) parts.push(`${c.name}=${c.value}`);
+      if (url.pathname === c.path || url.pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`))
+        parts.push(`${c.name}=${c.value}`);
     }
     return parts.join('; ');
   };
@@ -337,14 +416,20 @@ export function browserlessClient(): BrowserlessClient {
       const [pair = '', ...attrParts] = line.split(';');
       const eq = pair.indexOf('=');
       if (eq <= 0) continue;
-      const cookie: Cookie = { name: pair.slice(0, eq).trim(), value: pair.slice(eq + 1).trim(), path: defaultPath(url), expires: null };
+      const cookie: Cookie = {
+        name: pair.slice(0, eq).trim(),
+        value: pair.slice(eq + 1).trim(),
+        path: defaultPath(url),
+        expires: null,
+      };
       for (const a of attrParts) {
         const [k = '', ...v] = a.split('=');
         const key = k.trim().toLowerCase();
         const val = v.join('=').trim();
         if (key === 'path' && val.startsWith('/')) cookie.path = val;
         else if (key === 'max-age' && /^-?\d+$/.test(val)) cookie.expires = Date.now() + Number(val) * 1000;
-        else if (key === 'expires' && cookie.expires === null && !Number.isNaN(Date.parse(val))) cookie.expires = Date.parse(val);
+        else if (key === 'expires' && cookie.expires === null && !Number.isNaN(Date.parse(val)))
+          cookie.expires = Date.parse(val);
       }
       let cookies = jar.get(url.hostname);
       if (!cookies) jar.set(url.hostname, (cookies = new Map()));
@@ -367,13 +452,20 @@ export function browserlessClient(): BrowserlessClient {
   return {
     get: (url) => send(url, { method: 'GET' }),
     postForm: (url, fields) =>
-      send(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() }),
+      send(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(fields).toString(),
+      }),
     cookies: (host) => cookieList(jar.get(hostOf(host))),
   };
 }
 
 const cookieList = (cookies: Map<string, Cookie> | undefined): string =>
-  [...(cookies?.values() ?? [])].filter((c) => c.expires === null || c.expires > Date.now()).map((c) => `${c.name}=${c.value}`).join('; ');
+  [...(cookies?.values() ?? [])]
+    .filter((c) => c.expires === null || c.expires > Date.now())
+    .map((c) => `${c.name}=${c.value}`)
+    .join('; ');
 
 /** RFC 6265 default-path: the request path up to (not including) its last '/'. */
 function defaultPath(url: URL): string {
@@ -423,7 +515,11 @@ export function readForms(html: string, pageUrl: string): HtmlForm[] {
       const a = parseAttributes(ta[1] ?? '');
       if (a.name && !('disabled' in a)) fields[a.name] = decodeEntities(ta[2] ?? '');
     }
-    forms.push({ action: new URL(attrs.action ?? '', pageUrl).toString(), method: (attrs.method ?? 'get').toLowerCase(), fields });
+    forms.push({
+      action: new URL(attrs.action ?? '', pageUrl).toString(),
+      method: (attrs.method ?? 'get').toLowerCase(),
+      fields,
+    });
   }
   return forms;
 }
@@ -438,14 +534,21 @@ export function readForm(html: string, pageUrl: string): { action: string; field
 /** Attribute name (lower case) → decoded value; attributes without a value map to ''. */
 function parseAttributes(s: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const m of s.matchAll(/([^\s"'<>\/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g)) {
+  for (const m of s.matchAll(/([^\s"'<>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g)) {
     const name = (m[1] ?? '').toLowerCase();
     if (!(name in out)) out[name] = decodeEntities(m[2] ?? m[3] ?? m[4] ?? '');
   }
   return out;
 }
 
-const NAMED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
+const NAMED_ENTITIES: Record<string, string> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: '\u00a0',
+};
 
 /** Decodes numeric and the common named HTML character references. */
 export function decodeEntities(s: string): string {
@@ -496,7 +599,10 @@ export async function loginAtSimpleSamlPhp(
     if (samlForm) return { acsUrl: samlForm.action, fields: samlForm.fields };
     const loginForm = forms.find((f) => 'AuthState' in f.fields && /name\s*=\s*["']?password\b/i.test(html));
     if (!loginForm || loginPosted) {
-      const problem = loginPosted && loginForm ? 'the IdP refused the username/password' : `unexpected page (HTTP ${response.status})`;
+      const problem =
+        loginPosted && loginForm
+          ? 'the IdP refused the username/password'
+          : `unexpected page (HTTP ${response.status})`;
       throw new Error(`SimpleSAMLphp login failed at ${url}: ${problem}: ${simpleSamlPhpPageSummary(html)}`);
     }
     loginPosted = true;

@@ -108,7 +108,7 @@ export async function loadIdpSource(opts: {
     settings = parseIdpMetadata(await readMetadata(opts.location, timeoutMs), 'SAML_IDP_METADATA');
   } catch (err) {
     const message = err instanceof Error ? err.message.replace(/^SAML_IDP_METADATA: /, '') : String(err);
-    throw new Error(`SAML_IDP_METADATA (${opts.location}) kunne ikke læses: ${message}`);
+    throw new Error(`SAML_IDP_METADATA (${opts.location}) kunne ikke læses: ${message}`, { cause: err });
   }
   if (settings.validUntil && settings.validUntil.getTime() < now()) {
     opts.logger.warn({ validUntil: settings.validUntil.toISOString() }, 'IdP-metadata er udløbet (validUntil); den bruges, til en ny kan hentes');
