@@ -6,6 +6,7 @@ import * as m004 from './20261127130000_create_mail.js';
 import * as m005 from './20261127140000_create_reporting.js';
 import * as m006 from './20261127150000_create_round_rates.js';
 import * as m007 from './20261203100000_create_saml_sessions.js';
+import * as m008 from './20261203110000_create_rate_limits.js';
 
 type Migration = { up: (knex: Knex) => Promise<void>; down: (knex: Knex) => Promise<void> };
 
@@ -17,6 +18,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261127140000_create_reporting', m005],
   ['20261127150000_create_round_rates', m006],
   ['20261203100000_create_saml_sessions', m007],
+  ['20261203110000_create_rate_limits', m008],
 ];
 
 /** Static list of migrations, so they load the same under tsx, vitest and compiled JS. */

@@ -35,6 +35,7 @@ import { createSurveyServices } from './surveys/surveys.services.js';
 import type { Instrument } from './surveys/instrument.js';
 import { errorHandler, notFoundHandler } from './web/errors.js';
 import { SessionStore } from './web/session-store.js';
+import type { RateLimiter } from './web/rate-limit.js';
 
 export type AppDeps = {
   config: Config;
@@ -42,6 +43,7 @@ export type AppDeps = {
   logger: Logger;
   clock: Clock;
   sessionSecret: string;
+  rateLimits: RateLimiter;
   instruments: Map<number, Instrument>;
   saml: { sp: SpSettings; idp: IdpSource; devIdp: { entityId: string; keys: KeyPair } | null };
 };
@@ -146,6 +148,7 @@ export function createApp(deps: AppDeps): express.Express {
       requireEncryptedAssertions: config.saml.requireEncryptedAssertions,
       sessionSecret: deps.sessionSecret,
       secureCookies: config.secureCookies,
+      rateLimits: deps.rateLimits,
       destroySession: async (sid) => {
         await sessionStore.destroy(sid);
       },
@@ -169,7 +172,7 @@ export function createApp(deps: AppDeps): express.Express {
   }
   const links = createLinkService({ db, clock: deps.clock, publicUrl: config.publicUrl });
   const surveys = createSurveyServices(deps);
-  app.use(linkRoutes({ links }));
+  app.use(linkRoutes({ links, rateLimits: deps.rateLimits }));
   app.use(
     surveysRoutes({
       db,

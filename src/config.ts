@@ -55,6 +55,7 @@ const schema = z.object({
   KOMBIT_EMAIL: z.email('skal være en e-mailadresse').optional(),
   MAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   MAIL_WORKER_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).optional(),
   MAIL_LEASE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
 });
 
@@ -84,6 +85,8 @@ export type Config = {
     devIdpEnabled: boolean;
   };
   kombitCvr: string;
+  /** Overrides the window of the failure limits (links, certificate and course codes, login responses). */
+  rateLimitWindowSeconds: number | undefined;
   logLevel: string;
   demoData: boolean;
   kThreshold: number;
@@ -153,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       devIdpEnabled: !e.SAML_IDP_METADATA && !production,
     },
     kombitCvr: e.KOMBIT_CVR,
+    rateLimitWindowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
     logLevel: e.LOG_LEVEL,
     demoData: e.DEMO_DATA ?? !production,
     kThreshold: e.K_THRESHOLD,

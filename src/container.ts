@@ -10,6 +10,7 @@ import { loadIdpSource, staticIdpSource, type IdpSource } from './auth/saml/idp-
 import { certBody } from './auth/saml/keys.js';
 import type { AppDeps } from './app.js';
 import { loadInstruments } from './surveys/instrument.js';
+import { createRateLimiter, databaseRateLimitStore, memoryRateLimitStore } from './web/rate-limit.js';
 
 /** Development session secret, kept under var/ so sessions survive a restart; production must set one. */
 function devSessionSecret(varDir: string): string {
@@ -61,6 +62,11 @@ export async function buildDeps(config: Config, logger: Logger, opts: { db?: Db;
     logger,
     clock: opts.clock ?? systemClock,
     sessionSecret: config.sessionSecret ?? devSessionSecret(config.varDir),
+    // One instance on SQLite counts in memory; on PostgreSQL every instance shares the counters.
+    rateLimits: createRateLimiter({
+      store: config.database.client === 'pg' ? databaseRateLimitStore(db) : memoryRateLimitStore(),
+      failureWindowMs: config.rateLimitWindowSeconds ? config.rateLimitWindowSeconds * 1000 : undefined,
+    }),
     saml: {
       sp: {
         entityId: config.saml.spEntityId,

@@ -15,10 +15,17 @@ import { createLoginBinding } from './saml/login-binding.js';
 import { identityFromProfile } from './saml/attributes.js';
 import { LoginRefused, type LoginService } from './login.service.js';
 import { startPageFor, type SessionUser } from './roles.js';
-import { handle, rateLimited, type RateLimit } from '../web/http.js';
+import { handle } from '../web/http.js';
+import type { RateLimit, RateLimiter } from '../web/rate-limit.js';
 
 /** What a login keeps of the assertion for single logout. */
-export type SamlSessionRef = { nameId: string; nameIdFormat: string | null; sessionIndex: string | null; nameQualifier: string | null; spNameQualifier: string | null };
+export type SamlSessionRef = {
+  nameId: string;
+  nameIdFormat: string | null;
+  sessionIndex: string | null;
+  nameQualifier: string | null;
+  spNameQualifier: string | null;
+};
 
 declare module 'express-session' {
   interface SessionData {
@@ -36,15 +43,19 @@ type Deps = {
   requireEncryptedAssertions: boolean;
   sessionSecret: string;
   secureCookies: boolean;
+  rateLimits: RateLimiter;
   /** Ends a stored session by id (any instance's, since sessions live in the database). */
   destroySession: (sid: string) => Promise<void>;
 };
 
-/** Starts of a login per client address and window (each stores a request id); a municipality's staff share one address. */
-export const LOGIN_START_LIMIT: RateLimit = { windowMs: 60_000, limit: 60 };
+/**
+ * Starts of a login per client address and window (each stores a request id): a municipality's staff
+ * share one address, so 200 people logging in within a minute pass.
+ */
+export const LOGIN_START_LIMIT: RateLimit = { windowMs: 60_000, limit: 300 };
 /** Refused login responses per client address and window (each costs a signature check and a decryption); good ones are not counted. */
-export const ACS_LIMIT: RateLimit = { windowMs: 10 * 60_000, limit: 30, failuresOnly: true };
-const LOGIN_LIMITED = 'For mange loginforsøg på kort tid. Vent et par minutter, og prøv igen.';
+export const ACS_LIMIT: RateLimit = { windowMs: 10 * 60_000, limit: 30 };
+const LOGIN_LIMITED = 'For mange loginforsøg på kort tid.';
 /** A SAML session row is forgotten this long after login (sessions themselves last 8 hours of inactivity). */
 const SAML_SESSION_MEMORY_MS = 7 * 24 * 3600_000;
 
@@ -61,7 +72,9 @@ function inspectResponse(samlResponse: string): { inResponseTo: string | null; e
     const doc = new DOMParser({ onError: () => undefined }).parseFromString(xml, 'text/xml');
     const root = doc.documentElement;
     if (!root) return { inResponseTo: null, encrypted: false };
-    const encrypted = Array.from(root.childNodes).some((n) => (n as unknown as Element).localName === 'EncryptedAssertion');
+    const encrypted = Array.from(root.childNodes).some(
+      (n) => (n as unknown as Element).localName === 'EncryptedAssertion',
+    );
     return { inResponseTo: root.getAttribute('InResponseTo'), encrypted };
   } catch {
     return { inResponseTo: null, encrypted: false };
@@ -74,6 +87,7 @@ const text = (v: unknown): string | null => (typeof v === 'string' && v ? v : nu
 export function authRoutes(deps: Deps): Router {
   const router = Router();
   const passport = new Passport();
+  const acsGuard = deps.rateLimits.failures('saml-acs', ACS_LIMIT, LOGIN_LIMITED);
   const binding = createLoginBinding({ secret: deps.sessionSecret, secure: deps.secureCookies });
   const samlSp = createSamlSp({
     sp: deps.sp,
@@ -81,7 +95,9 @@ export function authRoutes(deps: Deps): Router {
     // node-saml judges request age by the wall clock, so the store must too (not the app's injectable clock).
     cacheProvider: createRequestStore(deps.db, systemClock, 10 * 60_000),
     verify: async (profile: Profile) => {
-      const user = await deps.loginService.login(identityFromProfile(profile as unknown as Record<string, unknown>));
+      const user = await deps.loginService.login(
+        identityFromProfile(profile as unknown as Record<string, unknown>),
+      );
       const saml: SamlSessionRef = {
         nameId: profile.nameID,
         nameIdFormat: text(profile.nameIDFormat),
@@ -98,15 +114,25 @@ export function authRoutes(deps: Deps): Router {
     res.type('application/samlmetadata+xml').send(spMetadataXml(deps.sp));
   });
 
-  router.get('/saml/login', rateLimited(LOGIN_START_LIMIT, LOGIN_LIMITED), (req, res, next) => {
-    const returnTo = safeReturnPath(req.query.naeste);
-    const options = { session: false, additionalParams: returnTo ? { RelayState: returnTo } : {} } as AuthenticateOptions;
-    const requestId = newSamlId();
-    binding.remember(req, res, requestId);
-    withRequestId(requestId, () => passport.authenticate(samlSp.current().strategy, options)(req, res, next));
-  });
+  router.get(
+    '/saml/login',
+    deps.rateLimits.every('saml-login', LOGIN_START_LIMIT, LOGIN_LIMITED),
+    (req, res, next) => {
+      const returnTo = safeReturnPath(req.query.naeste);
+      const options = {
+        session: false,
+        additionalParams: returnTo ? { RelayState: returnTo } : {},
+      } as AuthenticateOptions;
+      const requestId = newSamlId();
+      binding.remember(req, res, requestId);
+      withRequestId(requestId, () =>
+        passport.authenticate(samlSp.current().strategy, options)(req, res, next),
+      );
+    },
+  );
 
-  const refuse = async (res: Response, message: string, reason: string) => {
+  const refuse = async (req: Request, res: Response, message: string, reason: string) => {
+    await acsGuard.fail(req, res);
     deps.logger.warn({ reason }, 'saml response refused');
     await deps.loginService.refused(reason);
     res.status(403).render('auth/refused', { title: 'Log ind mislykkedes', message });
@@ -114,39 +140,66 @@ export function authRoutes(deps: Deps): Router {
 
   router.post(
     '/saml/acs',
-    rateLimited(ACS_LIMIT, LOGIN_LIMITED),
+    acsGuard.check,
     handle(async (req: Request, res: Response) => {
       const samlResponse = typeof req.body?.SAMLResponse === 'string' ? req.body.SAMLResponse : '';
-      if (!samlResponse) return refuse(res, 'Der blev ikke modtaget et login-svar.', 'no-response');
+      if (!samlResponse) return refuse(req, res, 'Der blev ikke modtaget et login-svar.', 'no-response');
       const inspected = inspectResponse(samlResponse);
       if (deps.requireEncryptedAssertions && !inspected.encrypted) {
-        return refuse(res, 'Login-svaret var ikke krypteret, som det skal være.', 'unencrypted');
+        return refuse(req, res, 'Login-svaret var ikke krypteret, som det skal være.', 'unencrypted');
       }
       if (!binding.startedHere(req, inspected.inResponseTo)) {
-        return refuse(res, 'Login-svaret hører til et login, der ikke blev startet i denne browser. Log ind igen.', 'other-browser');
+        return refuse(
+          req,
+          res,
+          'Login-svaret hører til et login, der ikke blev startet i denne browser. Log ind igen.',
+          'other-browser',
+        );
       }
-      const outcome = await new Promise<{ result?: { user: SessionUser; saml: SamlSessionRef }; error?: unknown }>((resolve) => {
-        passport.authenticate(samlSp.current().strategy, { session: false }, (error: unknown, result: unknown) =>
-          resolve({ result: (result || undefined) as { user: SessionUser; saml: SamlSessionRef } | undefined, error }),
+      const outcome = await new Promise<{
+        result?: { user: SessionUser; saml: SamlSessionRef };
+        error?: unknown;
+      }>((resolve) => {
+        passport.authenticate(
+          samlSp.current().strategy,
+          { session: false },
+          (error: unknown, result: unknown) =>
+            resolve({
+              result: (result || undefined) as { user: SessionUser; saml: SamlSessionRef } | undefined,
+              error,
+            }),
         )(req, res, (error: unknown) => resolve({ error }));
       });
-      if (outcome.error instanceof LoginRefused) return refuse(res, outcome.error.message, outcome.error.reason);
+      if (outcome.error instanceof LoginRefused)
+        return refuse(req, res, outcome.error.message, outcome.error.reason);
       if (outcome.error || !outcome.result) {
         const reason = outcome.error instanceof Error ? outcome.error.message : 'no user';
-        return refuse(res, 'Login-svaret fra identitetsudbyderen kunne ikke godkendes. Prøv at logge ind igen.', `invalid: ${reason}`);
+        return refuse(
+          req,
+          res,
+          'Login-svaret fra identitetsudbyderen kunne ikke godkendes. Prøv at logge ind igen.',
+          `invalid: ${reason}`,
+        );
       }
       // A response is good once: two racing posts of the same response cannot both log in.
-      if (inspected.inResponseTo && !(await usedResponsesRepository.markUsed(deps.db, inspected.inResponseTo, deps.clock.now().getTime()))) {
-        return refuse(res, 'Login-svaret er allerede brugt. Log ind igen.', 'replayed');
+      if (
+        inspected.inResponseTo &&
+        !(await usedResponsesRepository.markUsed(deps.db, inspected.inResponseTo, deps.clock.now().getTime()))
+      ) {
+        return refuse(req, res, 'Login-svaret er allerede brugt. Log ind igen.', 'replayed');
       }
       binding.forget(req, res, inspected.inResponseTo!);
       const { user, saml } = outcome.result;
-      await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        req.session.regenerate((err) => (err ? reject(err) : resolve())),
+      );
       req.session.user = user;
       req.session.saml = saml;
       // Every page's "Log ud" form carries the CSRF token: made now, so the session is written once at login, not again on the first page.
       (res.locals.csrfToken as () => string)();
-      await new Promise<void>((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        req.session.save((err) => (err ? reject(err) : resolve())),
+      );
       const at = Date.now();
       await samlSessionsRepository.add(deps.db, {
         sid: req.sessionID,
@@ -169,7 +222,9 @@ export function authRoutes(deps: Deps): Router {
   const endLocalSession = async (req: Request): Promise<SamlSessionRef | null> => {
     const saml = req.session.saml ?? null;
     const sid = req.sessionID;
-    await new Promise<void>((resolve, reject) => req.session.destroy((err) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      req.session.destroy((err) => (err ? reject(err) : resolve())),
+    );
     await samlSessionsRepository.remove(deps.db, [sid]);
     return saml;
   };
@@ -219,23 +274,35 @@ export function authRoutes(deps: Deps): Router {
         if (!signed) throw new Error('unsigned logout message');
         result = await samlSp.current().saml.validateRedirectAsync(query as never, originalQuery);
       } catch (err) {
-        deps.logger.warn({ err: safeError(err), kind: isRequest ? 'LogoutRequest' : 'LogoutResponse' }, 'saml logout message refused');
+        deps.logger.warn(
+          { err: safeError(err), kind: isRequest ? 'LogoutRequest' : 'LogoutResponse' },
+          'saml logout message refused',
+        );
         if (isRequest) {
-          await deps.loginService.refused(`logout-request: ${err instanceof Error ? err.message : 'invalid'}`);
+          await deps.loginService.refused(
+            `logout-request: ${err instanceof Error ? err.message : 'invalid'}`,
+          );
           return res.status(400).render('auth/refused', {
             title: 'Log ud mislykkedes',
             message: 'Anmodningen om at logge ud kunne ikke godkendes, så ingen session er afsluttet.',
           });
         }
         if (req.session.user) await endLocalSession(req);
-        return loggedOut(res, 'Du er logget ud af Parat, men identitetsudbyderen bekræftede ikke, at du også er logget ud dér. Luk browseren for at være sikker.');
+        return loggedOut(
+          res,
+          'Du er logget ud af Parat, men identitetsudbyderen bekræftede ikke, at du også er logget ud dér. Luk browseren for at være sikker.',
+        );
       }
       if (!isRequest) {
         if (req.session.user) await endLocalSession(req);
         return loggedOut(res);
       }
       const profile = result.profile;
-      if (!profile?.nameID) return res.status(400).render('auth/refused', { title: 'Log ud mislykkedes', message: 'Anmodningen om at logge ud navngav ingen bruger.' });
+      if (!profile?.nameID)
+        return res.status(400).render('auth/refused', {
+          title: 'Log ud mislykkedes',
+          message: 'Anmodningen om at logge ud navngav ingen bruger.',
+        });
       const sids = await samlSessionsRepository.sids(deps.db, profile.nameID, text(profile.sessionIndex));
       for (const sid of sids) await deps.destroySession(sid);
       await samlSessionsRepository.remove(deps.db, sids);

@@ -32,13 +32,16 @@ export function createLoginService({ db, clock, roleBase, kombitCvr }: Deps) {
 
   return {
     async login(identity: TokenIdentity): Promise<SessionUser> {
-      if (!identity.persistentUuid) throw new LoginRefused('Dit login mangler en bruger-id (persistent uuid).', 'no-uuid');
-      if (!identity.privilegesBpp) throw new LoginRefused('Dit login indeholder ingen rettigheder til Parat.', 'no-bpp');
+      if (!identity.persistentUuid)
+        throw new LoginRefused('Dit login mangler en bruger-id (persistent uuid).', 'no-uuid');
+      if (!identity.privilegesBpp)
+        throw new LoginRefused('Dit login indeholder ingen rettigheder til Parat.', 'no-bpp');
       let groups;
       try {
         groups = parseBpp(identity.privilegesBpp);
       } catch (err) {
-        if (err instanceof BppError) throw new LoginRefused('Rettighederne i dit login kunne ikke læses.', `bpp: ${err.message}`);
+        if (err instanceof BppError)
+          throw new LoginRefused('Rettighederne i dit login kunne ikke læses.', `bpp: ${err.message}`);
         throw err;
       }
       const national = new Set<Role>();
@@ -49,7 +52,9 @@ export function createLoginService({ db, clock, roleBase, kombitCvr }: Deps) {
         const roles = group.privileges.map(roleFromPrivilege).filter((r): r is Role => r !== null);
         if (!roles.length) continue;
         if (group.cvr === kombitCvr) {
-          roles.filter((r) => (NATIONAL_ROLES as readonly string[]).includes(r)).forEach((r) => national.add(r));
+          roles
+            .filter((r) => (NATIONAL_ROLES as readonly string[]).includes(r))
+            .forEach((r) => national.add(r));
           nationalConstraints.push(...group.constraints);
           continue;
         }
@@ -59,12 +64,17 @@ export function createLoginService({ db, clock, roleBase, kombitCvr }: Deps) {
           continue;
         }
         const entry = municipal.get(m.code) ?? { name: m.name, roles: new Set<Role>(), constraints: [] };
-        roles.filter((r) => (MUNICIPAL_ROLES as readonly string[]).includes(r)).forEach((r) => entry.roles.add(r));
+        roles
+          .filter((r) => (MUNICIPAL_ROLES as readonly string[]).includes(r))
+          .forEach((r) => entry.roles.add(r));
         entry.constraints.push(...group.constraints);
         if (entry.roles.size) municipal.set(m.code, entry);
       }
       if (municipal.size > 1) {
-        throw new LoginRefused('Dit login giver roller i flere kommuner. Kontakt din brugeradministrator.', 'several-municipalities');
+        throw new LoginRefused(
+          'Dit login giver roller i flere kommuner. Kontakt din brugeradministrator.',
+          'several-municipalities',
+        );
       }
       const [muni] = [...municipal.entries()];
       const roles: Role[] = [...national, ...(muni ? [...muni[1].roles] : [])];
@@ -88,7 +98,12 @@ export function createLoginService({ db, clock, roleBase, kombitCvr }: Deps) {
           roles,
           at: now,
         });
-        await audit(trx, { actorUserId: userId, action: 'login', subject: municipalityCode ? `kommune:${municipalityCode}` : 'national', at: now });
+        await audit(trx, {
+          actorUserId: userId,
+          action: 'login',
+          subject: municipalityCode ? `kommune:${municipalityCode}` : 'national',
+          at: now,
+        });
         return userId;
       });
       return {
@@ -104,7 +119,12 @@ export function createLoginService({ db, clock, roleBase, kombitCvr }: Deps) {
 
     /** Writes the audit line of a refused login: the reason only, never the token or who it named. */
     async refused(reason: string): Promise<void> {
-      await audit(db, { actorUserId: null, action: 'login-refused', subject: reason.slice(0, 200), at: clock.now() });
+      await audit(db, {
+        actorUserId: null,
+        action: 'login-refused',
+        subject: reason.slice(0, 200),
+        at: clock.now(),
+      });
     },
   };
 }

@@ -5,7 +5,11 @@ import type { SessionUser } from './roles.js';
 export const policy = {
   /** Project leaders and heads of the benefits centre read their own municipality only. */
   municipalityReader(user: SessionUser): number {
-    if ((user.roles.includes('projektleder') || user.roles.includes('leder-ydelsescenter')) && user.municipalityCode) return user.municipalityCode;
+    if (
+      (user.roles.includes('projektleder') || user.roles.includes('leder-ydelsescenter')) &&
+      user.municipalityCode
+    )
+      return user.municipalityCode;
     throw new Forbidden();
   },
   /** Only project leaders manage participants, links and courses, in their own municipality. */

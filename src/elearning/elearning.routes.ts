@@ -59,8 +59,8 @@ export function elearningRoutes(deps: AppDeps, content: ElearningContent = loadE
 
   const router = Router();
   router.use(quizRoutes({ quiz, content, learner, publicUrl: config.publicUrl, db }));
-  router.use(certificateRoutes({ db }));
-  router.use(evaluationRoutes({ db, evaluations, content, publicUrl: config.publicUrl }));
+  router.use(certificateRoutes({ db, rateLimits: deps.rateLimits }));
+  router.use(evaluationRoutes({ db, evaluations, content, publicUrl: config.publicUrl, rateLimits: deps.rateLimits }));
 
   router.get(
     '/e-laering',

@@ -3,6 +3,7 @@ import { ROLE_LABELS } from '../auth/roles.js';
 import { safeError } from '../shared/logger.js';
 import { AppError, NotFound, Unauthenticated } from '../shared/errors.js';
 import { isDatabaseUnavailable } from '../db/retry.js';
+import { RateLimited } from './rate-limit.js';
 
 /** Seconds a client is asked to wait when the database is briefly out of reach. */
 export const RETRY_AFTER_SECONDS = 5;
@@ -13,6 +14,13 @@ export const notFoundHandler: RequestHandler = (_req, _res, next) => next(new No
  * Maps typed errors to Danish pages; a database that is briefly out of reach (restarting, or busy with
  * another writer beyond our retries) is a 503 with Retry-After; anything else is a logged 500 with the request id.
  */
+/** "10 minutter", "1 minut", "45 sekunder": how long a limited client waits, in Danish. */
+export function waitText(seconds: number): string {
+  if (seconds < 60) return seconds === 1 ? '1 sekund' : `${seconds} sekunder`;
+  const minutes = Math.ceil(seconds / 60);
+  return minutes === 1 ? '1 minut' : `${minutes} minutter`;
+}
+
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const e = err as { code?: string; status?: number; type?: string };
   if (res.headersSent) {
@@ -28,7 +36,13 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   let status = 500;
   let message = 'Der opstod en uventet fejl. Prøv igen om lidt.';
   let title = 'Der opstod en fejl';
-  if (err instanceof AppError) {
+  let hint: string | null = null;
+  if (err instanceof RateLimited) {
+    status = 429;
+    title = 'Vent lidt, før du prøver igen';
+    message = `${err.message} Du kan prøve igen om ${waitText(err.retryAfterSeconds)}.`;
+    hint = err.hint;
+  } else if (err instanceof AppError) {
     status = err.status;
     message = err.message;
   } else if (
@@ -86,6 +100,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     message,
     status,
     requestId: req.id,
+    hint,
     fields:
       err instanceof AppError && 'fields' in err ? (err as { fields: Record<string, string> }).fields : {},
   });

@@ -1,7 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { ZodType } from 'zod';
-import rateLimit from 'express-rate-limit';
-import { Forbidden, NotFound, TooManyRequests, Unauthenticated, ValidationError } from '../shared/errors.js';
+import { Forbidden, NotFound, Unauthenticated, ValidationError } from '../shared/errors.js';
 import type { Role, SessionUser } from '../auth/roles.js';
 
 declare module 'express-session' {
@@ -65,26 +64,4 @@ export function idParam(req: Request, name: string): number {
   const n = Number(param(req, name));
   if (!Number.isInteger(n) || n <= 0) throw new NotFound();
   return n;
-}
-
-export type RateLimit = {
-  windowMs: number;
-  limit: number;
-  /** Count only refused requests (status 400 and up), so people behind one address who succeed are never slowed. */
-  failuresOnly?: boolean;
-};
-
-/**
- * A limit per client address (req.ip; behind the proxy, trusted one hop, the client's own) and window.
- * Past it: a Danish 429 page with Retry-After and RateLimit headers. Counters are per app instance.
- */
-export function rateLimited(limit: RateLimit, message = 'For mange forsøg på kort tid. Vent lidt, og prøv igen.'): RequestHandler {
-  return rateLimit({
-    windowMs: limit.windowMs,
-    limit: limit.limit,
-    skipSuccessfulRequests: limit.failuresOnly ?? false,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    handler: (_req, _res, next) => next(new TooManyRequests(message)),
-  });
 }

@@ -17,7 +17,12 @@ type Fixture = {
   file: string;
   source: string;
   cvr: string;
-  expect?: { location: string; roles: string[]; municipality: number | null; constraints: Array<{ name: string; value: string }> };
+  expect?: {
+    location: string;
+    roles: string[];
+    municipality: number | null;
+    constraints: Array<{ name: string; value: string }>;
+  };
   refused?: string;
 };
 const fixtures = JSON.parse(fs.readFileSync(path.join(dir, 'bpp', 'fixtures.json'), 'utf8')) as Fixture[];
@@ -31,7 +36,10 @@ afterAll(async () => t.close());
 
 const id = () => '_' + crypto.randomBytes(16).toString('hex');
 /** Base64 folded at 76 characters, as MIME-minded IdPs write it. */
-const folded = (xml: string) => Buffer.from(xml, 'utf8').toString('base64').replace(/(.{76})/g, '$1\n');
+const folded = (xml: string) =>
+  Buffer.from(xml, 'utf8')
+    .toString('base64')
+    .replace(/(.{76})/g, '$1\n');
 
 async function kombitShapedResponse(requestId: string, fixture: Fixture, nameId: string): Promise<string> {
   const now = new Date();
@@ -66,29 +74,41 @@ async function kombitShapedResponse(requestId: string, fixture: Fixture, nameId:
 }
 
 describe('OIO-BPP as written in the wild, through the signed and encrypted ACS path', () => {
-  it.each(fixtures.map((f) => [f.file, f] as const))('when the token carries %s, then the outcome is the one its source implies', async (_name, fixture) => {
-    const agent = request.agent(t.app);
-    const { requestId } = await startLogin(agent);
-    const nameId = `urn:uuid:${crypto.randomUUID()}`;
-    const res = await agent.post('/saml/acs').type('form').send({ SAMLResponse: await kombitShapedResponse(requestId, fixture, nameId) });
-    if (fixture.refused) {
-      expect(res.status).toBe(403);
-      expect(res.text).toContain(fixture.refused);
-      const audit = await t.db('audit_log').where({ action: 'login-refused' }).orderBy('id', 'desc').first();
-      expect(audit?.subject).toMatch(/^(no-role|bpp: )/);
-      return;
-    }
-    const expected = fixture.expect!;
-    expect(res.status).toBe(303);
-    expect(res.headers.location).toBe(expected.location);
-    const page = await agent.get(expected.location).expect(200);
-    expect(page.text).toContain('Fie Fixtur');
-    const user = await t.db('users').where({ persistent_uuid: nameId }).first();
-    expect(user.municipality_code).toBe(expected.municipality);
-    expect((await t.db('user_roles').where({ user_id: user.id }).pluck('role')).sort()).toEqual([...expected.roles].sort());
-    const sid = decodeURIComponent(String(res.headers['set-cookie']).match(/parat\.sid=s%3A([^.;]+)/)![1]!);
-    const stored = await t.db('sessions').where({ sid }).first();
-    const sess = typeof stored.sess === 'string' ? JSON.parse(stored.sess) : stored.sess;
-    expect(sess.user.constraints).toEqual(expected.constraints);
-  });
+  it.each(fixtures.map((f) => [f.file, f] as const))(
+    'when the token carries %s, then the outcome is the one its source implies',
+    async (_name, fixture) => {
+      const agent = request.agent(t.app);
+      const { requestId } = await startLogin(agent);
+      const nameId = `urn:uuid:${crypto.randomUUID()}`;
+      const res = await agent
+        .post('/saml/acs')
+        .type('form')
+        .send({ SAMLResponse: await kombitShapedResponse(requestId, fixture, nameId) });
+      if (fixture.refused) {
+        expect(res.status).toBe(403);
+        expect(res.text).toContain(fixture.refused);
+        const audit = await t
+          .db('audit_log')
+          .where({ action: 'login-refused' })
+          .orderBy('id', 'desc')
+          .first();
+        expect(audit?.subject).toMatch(/^(no-role|bpp: )/);
+        return;
+      }
+      const expected = fixture.expect!;
+      expect(res.status).toBe(303);
+      expect(res.headers.location).toBe(expected.location);
+      const page = await agent.get(expected.location).expect(200);
+      expect(page.text).toContain('Fie Fixtur');
+      const user = await t.db('users').where({ persistent_uuid: nameId }).first();
+      expect(user.municipality_code).toBe(expected.municipality);
+      expect((await t.db('user_roles').where({ user_id: user.id }).pluck('role')).sort()).toEqual(
+        [...expected.roles].sort(),
+      );
+      const sid = decodeURIComponent(String(res.headers['set-cookie']).match(/parat\.sid=s%3A([^.;]+)/)![1]!);
+      const stored = await t.db('sessions').where({ sid }).first();
+      const sess = typeof stored.sess === 'string' ? JSON.parse(stored.sess) : stored.sess;
+      expect(sess.user.constraints).toEqual(expected.constraints);
+    },
+  );
 });

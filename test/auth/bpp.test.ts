@@ -4,12 +4,21 @@ import { parseIdpMetadata } from '../../src/auth/saml/idp-metadata.js';
 
 describe('OIO-BPP parser', () => {
   it('when the list uses the itst.dk namespace, then groups and privileges are read', () => {
-    const groups = parseBpp(buildBpp([{ cvr: '19751000', privileges: ['http://x/roles/usersystemrole/projektleder/1'] }]));
-    expect(groups).toEqual([{ cvr: '19751000', privileges: ['http://x/roles/usersystemrole/projektleder/1'], constraints: [] }]);
+    const groups = parseBpp(
+      buildBpp([{ cvr: '19751000', privileges: ['http://x/roles/usersystemrole/projektleder/1'] }]),
+    );
+    expect(groups).toEqual([
+      { cvr: '19751000', privileges: ['http://x/roles/usersystemrole/projektleder/1'], constraints: [] },
+    ]);
   });
 
   it('when the list uses the digst.dk namespace, then it is read the same way', () => {
-    const groups = parseBpp(buildBpp([{ cvr: '19101000', privileges: ['a', 'b'] }], 'http://digst.dk/oiosaml/basic_privilege_profile'));
+    const groups = parseBpp(
+      buildBpp(
+        [{ cvr: '19101000', privileges: ['a', 'b'] }],
+        'http://digst.dk/oiosaml/basic_privilege_profile',
+      ),
+    );
     expect(groups).toEqual([{ cvr: '19101000', privileges: ['a', 'b'], constraints: [] }]);
   });
 
@@ -30,7 +39,7 @@ describe('OIO-BPP parser', () => {
     expect(xml).not.toMatch(/<bpp:Privilege(Group)?[ >]/);
   });
 
-  it('when children are in a namespace that is not the profile\'s, then they are not read as privileges', () => {
+  it("when children are in a namespace that is not the profile's, then they are not read as privileges", () => {
     const xml =
       '<bpp:PrivilegeList xmlns:bpp="http://itst.dk/oiosaml/basic_privilege_profile" xmlns:o="urn:other">' +
       '<PrivilegeGroup Scope="urn:dk:gov:saml:cvrNumberIdentifier:19751000"><o:Privilege>x</o:Privilege><Privilege>p</Privilege></PrivilegeGroup>' +
@@ -39,12 +48,15 @@ describe('OIO-BPP parser', () => {
   });
 
   it('when the XML has a DOCTYPE or an entity, then it is refused before parsing', () => {
-    const xml = '<!DOCTYPE a [<!ENTITY x "y">]><bpp:PrivilegeList xmlns:bpp="http://itst.dk/oiosaml/basic_privilege_profile"/>';
+    const xml =
+      '<!DOCTYPE a [<!ENTITY x "y">]><bpp:PrivilegeList xmlns:bpp="http://itst.dk/oiosaml/basic_privilege_profile"/>';
     expect(() => parseBpp(Buffer.from(xml).toString('base64'))).toThrow(BppError);
   });
 
   it('when the root is not a PrivilegeList in a known namespace, then it is refused', () => {
-    expect(() => parseBpp(Buffer.from('<PrivilegeList xmlns="urn:other"/>').toString('base64'))).toThrow(BppError);
+    expect(() => parseBpp(Buffer.from('<PrivilegeList xmlns="urn:other"/>').toString('base64'))).toThrow(
+      BppError,
+    );
     expect(() => parseBpp(Buffer.from('not xml at all <').toString('base64'))).toThrow(BppError);
   });
 });
@@ -70,6 +82,8 @@ describe('IdP metadata', () => {
   });
 
   it('when metadata lacks a Redirect SSO service, then the error names what is missing', () => {
-    expect(() => parseIdpMetadata(md.replace('HTTP-Redirect', 'SOAP'), 'idp.xml')).toThrow(/idp.xml: SingleSignOnService med HTTP-Redirect mangler/);
+    expect(() => parseIdpMetadata(md.replace('HTTP-Redirect', 'SOAP'), 'idp.xml')).toThrow(
+      /idp.xml: SingleSignOnService med HTTP-Redirect mangler/,
+    );
   });
 });

@@ -8,7 +8,14 @@ import { generateKeyPair } from '../../src/auth/saml/keys.js';
 import { signAssertion } from '../../src/auth/saml/dev-idp/token.js';
 import { createApp } from '../../src/app.js';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { csrfFrom, loginThroughDevIdp, responseOf, signedAssertion, startLogin, tokenInput } from '../support/saml.js';
+import {
+  csrfFrom,
+  loginThroughDevIdp,
+  responseOf,
+  signedAssertion,
+  startLogin,
+  tokenInput,
+} from '../support/saml.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -28,7 +35,9 @@ async function expectRefused(agent: ReturnType<typeof request.agent>, samlRespon
   expect(res.status).toBe(403);
   expect(res.text).toContain('Log ind mislykkedes');
   if (text) expect(res.text).toMatch(text);
-  expect(res.headers['set-cookie'] ?? []).not.toEqual(expect.arrayContaining([expect.stringContaining('parat.sid')]));
+  expect(res.headers['set-cookie'] ?? []).not.toEqual(
+    expect.arrayContaining([expect.stringContaining('parat.sid')]),
+  );
   expect(await sessionCount()).toBe(before);
   const me = await agent.get('/mine-opgaver');
   expect(me.status).toBe(303);
@@ -38,7 +47,13 @@ async function expectRefused(agent: ReturnType<typeof request.agent>, samlRespon
 describe('SAML login round trip', () => {
   it('when the project leader of Aarhus logs in through the development IdP, then the session has her role and municipality', async () => {
     const agent = request.agent(t.app);
-    const res = await loginThroughDevIdp(agent, { municipality: 751, roles: ['projektleder'], firstName: 'Mette', lastName: 'Hansen', email: 'Mette@Aarhus.example.dk' });
+    const res = await loginThroughDevIdp(agent, {
+      municipality: 751,
+      roles: ['projektleder'],
+      firstName: 'Mette',
+      lastName: 'Hansen',
+      email: 'Mette@Aarhus.example.dk',
+    });
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/kommune');
     const page = await agent.get('/kommune').expect(200);
@@ -63,7 +78,11 @@ describe('SAML login round trip', () => {
 
   it('when a caseworker logs in, then she lands on Mine opgaver and may not open the national overview', async () => {
     const agent = request.agent(t.app);
-    const res = await loginThroughDevIdp(agent, { municipality: 101, roles: ['sagsbehandler-ydelsescenter', 'superbruger'], email: 'a@kk.example.dk' });
+    const res = await loginThroughDevIdp(agent, {
+      municipality: 101,
+      roles: ['sagsbehandler-ydelsescenter', 'superbruger'],
+      email: 'a@kk.example.dk',
+    });
     expect(res.headers.location).toBe('/mine-opgaver');
     await agent.get('/mine-opgaver').expect(200);
     const national = await agent.get('/national');
@@ -73,34 +92,65 @@ describe('SAML login round trip', () => {
 
   it('when a return path was asked for, then login comes back to it (RelayState), and never to another site', async () => {
     const agent = request.agent(t.app);
-    const res = await loginThroughDevIdp(agent, { municipality: 751, roles: ['projektleder'], email: 'r@aarhus.example.dk' }, '/tilgaengelighed');
+    const res = await loginThroughDevIdp(
+      agent,
+      { municipality: 751, roles: ['projektleder'], email: 'r@aarhus.example.dk' },
+      '/tilgaengelighed',
+    );
     expect(res.headers.location).toBe('/tilgaengelighed');
     const other = request.agent(t.app);
-    const evil = await loginThroughDevIdp(other, { municipality: 751, roles: ['projektleder'], email: 'r@aarhus.example.dk' }, '//evil.example.com/');
+    const evil = await loginThroughDevIdp(
+      other,
+      { municipality: 751, roles: ['projektleder'], email: 'r@aarhus.example.dk' },
+      '//evil.example.com/',
+    );
     expect(evil.headers.location).toBe('/kommune');
   });
 
   it('when the user logs in again, then the session id changes (regenerated) and logout ends it', async () => {
     const agent = request.agent(t.app);
-    const first = await loginThroughDevIdp(agent, { municipality: 751, roles: ['projektleder'], email: 's@aarhus.example.dk' });
-    const sessionCookie = (res: typeof first) => String(res.headers['set-cookie']).match(/parat\.sid=[^;]+/)![0];
+    const first = await loginThroughDevIdp(agent, {
+      municipality: 751,
+      roles: ['projektleder'],
+      email: 's@aarhus.example.dk',
+    });
+    const sessionCookie = (res: typeof first) =>
+      String(res.headers['set-cookie']).match(/parat\.sid=[^;]+/)![0];
     const cookie1 = sessionCookie(first);
-    const second = await loginThroughDevIdp(agent, { municipality: 751, roles: ['projektleder'], email: 's@aarhus.example.dk' });
+    const second = await loginThroughDevIdp(agent, {
+      municipality: 751,
+      roles: ['projektleder'],
+      email: 's@aarhus.example.dk',
+    });
     const cookie2 = sessionCookie(second);
     expect(cookie1).not.toBe(cookie2);
     const page = await agent.get('/kommune').expect(200);
-    const out = await agent.post('/saml/logout').type('form').send({ _csrf: csrfFrom(page.text) }).expect(200);
+    const out = await agent
+      .post('/saml/logout')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text) })
+      .expect(200);
     expect(out.text).toContain('Du er logget ud');
     expect((await agent.get('/kommune')).status).toBe(303);
   });
 
   it('when a user logs in twice, then the user row is updated, not duplicated, and roles follow the token', async () => {
     const agent = request.agent(t.app);
-    await loginThroughDevIdp(agent, { municipality: 461, roles: ['leder-ydelsescenter'], email: 'dup@odense.example.dk' });
-    await loginThroughDevIdp(agent, { municipality: 461, roles: ['leder-jobcenter'], email: 'dup@odense.example.dk' });
+    await loginThroughDevIdp(agent, {
+      municipality: 461,
+      roles: ['leder-ydelsescenter'],
+      email: 'dup@odense.example.dk',
+    });
+    await loginThroughDevIdp(agent, {
+      municipality: 461,
+      roles: ['leder-jobcenter'],
+      email: 'dup@odense.example.dk',
+    });
     const users = await t.db('users').where({ email: 'dup@odense.example.dk' });
     expect(users).toHaveLength(1);
-    expect(await t.db('user_roles').where({ user_id: users[0].id }).pluck('role')).toEqual(['leder-jobcenter']);
+    expect(await t.db('user_roles').where({ user_id: users[0].id }).pluck('role')).toEqual([
+      'leder-jobcenter',
+    ]);
   });
 });
 
@@ -117,24 +167,32 @@ describe('SAML responses that must be refused', () => {
     const { requestId } = await startLogin(agent);
     const input = tokenInput(t.deps, requestId, { roles: ['sagsbehandler-ydelsescenter'] });
     const signed = signedAssertion(t.deps, input);
-    const evilBpp = buildBpp([{ cvr: '19751000', privileges: [`${t.deps.config.saml.roleBase}/projektleder/1`] }]);
+    const evilBpp = buildBpp([
+      { cvr: '19751000', privileges: [`${t.deps.config.saml.roleBase}/projektleder/1`] },
+    ]);
     const originalBpp = input.attributes[ATTR.privileges]!;
     expect(signed).toContain(originalBpp);
     await expectRefused(agent, await responseOf(t.deps, input, signed.replace(originalBpp, evilBpp)));
   });
 
-  it('when an assertion is signed by a key other than the IdP\'s, then login is refused', async () => {
+  it("when an assertion is signed by a key other than the IdP's, then login is refused", async () => {
     const agent = request.agent(t.app);
     const { requestId } = await startLogin(agent);
     const input = tokenInput(t.deps, requestId);
     const other = await generateKeyPair('evil');
-    await expectRefused(agent, await responseOf(t.deps, input, signAssertion(buildAssertionXml(input), other.key, other.cert)));
+    await expectRefused(
+      agent,
+      await responseOf(t.deps, input, signAssertion(buildAssertionXml(input), other.key, other.cert)),
+    );
   });
 
   it('when the signed assertion is wrapped beside a forged one (XSW), then login is refused', async () => {
     const agent = request.agent(t.app);
     const { requestId } = await startLogin(agent);
-    const genuine = signedAssertion(t.deps, tokenInput(t.deps, requestId, { roles: ['sagsbehandler-ydelsescenter'] }));
+    const genuine = signedAssertion(
+      t.deps,
+      tokenInput(t.deps, requestId, { roles: ['sagsbehandler-ydelsescenter'] }),
+    );
     const forgedInput = tokenInput(t.deps, requestId, { roles: ['projektleder'] });
     const forged = buildAssertionXml(forgedInput);
     // XSW: the forged assertion comes first; the genuine signed one is hidden in an Extensions element.
@@ -167,7 +225,10 @@ describe('SAML responses that must be refused', () => {
   it('when the assertion has expired (beyond the 60 s clock skew), then login is refused', async () => {
     const agent = request.agent(t.app);
     const { requestId } = await startLogin(agent);
-    const input = tokenInput(t.deps, requestId, { now: new Date(Date.now() - 10 * 60_000), validForMs: 5 * 60_000 });
+    const input = tokenInput(t.deps, requestId, {
+      now: new Date(Date.now() - 10 * 60_000),
+      validForMs: 5 * 60_000,
+    });
     await expectRefused(agent, await responseOf(t.deps, input, signedAssertion(t.deps, input)));
   });
 
@@ -191,14 +252,22 @@ describe('SAML responses that must be refused', () => {
     const agent = request.agent(t.app);
     const { requestId } = await startLogin(agent);
     const input = tokenInput(t.deps, requestId, { cvr: '12345678' });
-    await expectRefused(agent, await responseOf(t.deps, input, signedAssertion(t.deps, input)), /ikke er en kommune i Parat/);
+    await expectRefused(
+      agent,
+      await responseOf(t.deps, input, signedAssertion(t.deps, input)),
+      /ikke er en kommune i Parat/,
+    );
   });
 
   it('when the token holds no Parat role, then login is refused with a clear reason', async () => {
     const agent = request.agent(t.app);
     const { requestId } = await startLogin(agent);
     const input = tokenInput(t.deps, requestId, { roles: ['some-other-system-role'] });
-    await expectRefused(agent, await responseOf(t.deps, input, signedAssertion(t.deps, input)), /ingen rolle i Parat/);
+    await expectRefused(
+      agent,
+      await responseOf(t.deps, input, signedAssertion(t.deps, input)),
+      /ingen rolle i Parat/,
+    );
   });
 
   it('when the BPP carries a DOCTYPE or entity, then login is refused', async () => {
@@ -210,15 +279,25 @@ describe('SAML responses that must be refused', () => {
       '<bpp:PrivilegeList xmlns:bpp="http://itst.dk/oiosaml/basic_privilege_profile"><bpp:PrivilegeGroup Scope="urn:dk:gov:saml:cvrNumberIdentifier:19751000">' +
       `<bpp:Privilege>${t.deps.config.saml.roleBase}/projektleder/1&e;</bpp:Privilege></bpp:PrivilegeGroup></bpp:PrivilegeList>`;
     input.attributes[ATTR.privileges] = Buffer.from(xml).toString('base64');
-    await expectRefused(agent, await responseOf(t.deps, input, signedAssertion(t.deps, input)), /kunne ikke læses/);
+    await expectRefused(
+      agent,
+      await responseOf(t.deps, input, signedAssertion(t.deps, input)),
+      /kunne ikke læses/,
+    );
   });
 
   it('when encrypted assertions are required and the assertion comes in clear, then login is refused', async () => {
-    const strict = createApp({ ...t.deps, config: { ...t.deps.config, saml: { ...t.deps.config.saml, requireEncryptedAssertions: true } } });
+    const strict = createApp({
+      ...t.deps,
+      config: { ...t.deps.config, saml: { ...t.deps.config.saml, requireEncryptedAssertions: true } },
+    });
     const agent = request.agent(strict);
     const { requestId } = await startLogin(agent);
     const input = tokenInput(t.deps, requestId);
-    const res = await agent.post('/saml/acs').type('form').send({ SAMLResponse: await responseOf(t.deps, input, signedAssertion(t.deps, input), false) });
+    const res = await agent
+      .post('/saml/acs')
+      .type('form')
+      .send({ SAMLResponse: await responseOf(t.deps, input, signedAssertion(t.deps, input), false) });
     expect(res.status).toBe(403);
     expect(res.text).toContain('ikke krypteret');
   });
@@ -227,7 +306,10 @@ describe('SAML responses that must be refused', () => {
     const agent = request.agent(t.app);
     const { requestId } = await startLogin(agent);
     const input = tokenInput(t.deps, requestId);
-    const res = await agent.post('/saml/acs').type('form').send({ SAMLResponse: await responseOf(t.deps, input, signedAssertion(t.deps, input), false) });
+    const res = await agent
+      .post('/saml/acs')
+      .type('form')
+      .send({ SAMLResponse: await responseOf(t.deps, input, signedAssertion(t.deps, input), false) });
     expect(res.status).toBe(303);
   });
 });
@@ -237,13 +319,25 @@ describe('several app instances', () => {
     const second = createApp(t.deps);
     const a = request.agent(t.app);
     const started = await a.get('/saml/login').expect(302);
-    const requestId = /ID="([^"]+)"/.exec(zlib.inflateRawSync(Buffer.from(new URL(started.headers.location as string).searchParams.get('SAMLRequest')!, 'base64')).toString())![1]!;
+    const requestId = /ID="([^"]+)"/.exec(
+      zlib
+        .inflateRawSync(
+          Buffer.from(new URL(started.headers.location as string).searchParams.get('SAMLRequest')!, 'base64'),
+        )
+        .toString(),
+    )![1]!;
     const input = tokenInput(t.deps, requestId);
     const response = await responseOf(t.deps, input, signedAssertion(t.deps, input));
     // The same browser (its cookies) posts the response to the second instance.
     const b = request.agent(second);
-    const browserCookies = (started.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ');
-    const res = await b.post('/saml/acs').set('Cookie', browserCookies).type('form').send({ SAMLResponse: response });
+    const browserCookies = (started.headers['set-cookie'] as unknown as string[])
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const res = await b
+      .post('/saml/acs')
+      .set('Cookie', browserCookies)
+      .type('form')
+      .send({ SAMLResponse: response });
     expect(res.status).toBe(303);
     await b.get('/kommune').expect(200);
   });
@@ -292,14 +386,21 @@ describe('a database outage during login', () => {
         await owned.db.raw(
           "create function parat_outage() returns trigger language plpgsql as $$ begin raise exception 'Connection terminated unexpectedly'; end $$",
         );
-        await owned.db.raw('create trigger outage before insert on saml_used_responses for each row execute function parat_outage()');
+        await owned.db.raw(
+          'create trigger outage before insert on saml_used_responses for each row execute function parat_outage()',
+        );
       } else {
-        await owned.db.raw("create trigger outage before insert on saml_used_responses begin select raise(abort, 'Connection terminated unexpectedly'); end");
+        await owned.db.raw(
+          "create trigger outage before insert on saml_used_responses begin select raise(abort, 'Connection terminated unexpectedly'); end",
+        );
       }
       const agent = request.agent(broken.app);
       const { requestId } = await startLogin(agent);
       const input = tokenInput(broken.deps, requestId);
-      const res = await agent.post('/saml/acs').type('form').send({ SAMLResponse: await responseOf(broken.deps, input, signedAssertion(broken.deps, input)) });
+      const res = await agent
+        .post('/saml/acs')
+        .type('form')
+        .send({ SAMLResponse: await responseOf(broken.deps, input, signedAssertion(broken.deps, input)) });
       expect(res.status).toBe(503);
       expect(res.text).not.toContain('allerede brugt');
       expect(res.text).toContain('midlertidigt utilgængelig');

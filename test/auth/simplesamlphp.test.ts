@@ -29,9 +29,13 @@ import {
  */
 const unavailable = simpleSamlPhpUnavailable();
 const fixtures = path.join(import.meta.dirname, 'fixtures', 'bpp');
-const bpp = (file: string) => Buffer.from(fs.readFileSync(path.join(fixtures, file), 'utf8')).toString('base64');
+const bpp = (file: string) =>
+  Buffer.from(fs.readFileSync(path.join(fixtures, file), 'utf8')).toString('base64');
 
-const person = (username: string, p: { uuid: string; first: string; last: string; email: string; cvr: string; org: string; bppFile: string }): SspUser => ({
+const person = (
+  username: string,
+  p: { uuid: string; first: string; last: string; email: string; cvr: string; org: string; bppFile: string },
+): SspUser => ({
   username,
   password: `${username}-kode`,
   attributes: {
@@ -101,7 +105,12 @@ describe.skipIf(unavailable)('login and logout through SimpleSAMLphp as the IdP'
     const port = await freePort();
     parat = `http://127.0.0.1:${port}`;
     idp = await startSimpleSamlPhp({
-      sp: { entityId: `${parat}/saml/metadata`, acsUrl: `${parat}/saml/acs`, sloUrl: `${parat}/saml/slo`, certPem: sp.cert },
+      sp: {
+        entityId: `${parat}/saml/metadata`,
+        acsUrl: `${parat}/saml/acs`,
+        sloUrl: `${parat}/saml/slo`,
+        certPem: sp.cert,
+      },
       users: Object.values(USERS),
     });
     cleanups.push(() => idp.stop());
@@ -138,7 +147,12 @@ describe.skipIf(unavailable)('login and logout through SimpleSAMLphp as the IdP'
   });
 
   async function logIn(client: BrowserlessClient, user: SspUser): Promise<{ landing: string; html: string }> {
-    const { acsUrl, fields } = await loginAtSimpleSamlPhp(client, `${parat}/saml/login`, user.username, user.password);
+    const { acsUrl, fields } = await loginAtSimpleSamlPhp(
+      client,
+      `${parat}/saml/login`,
+      user.username,
+      user.password,
+    );
     expect(acsUrl).toBe(`${parat}/saml/acs`);
     const posted = await client.postForm(acsUrl, fields);
     const body = posted.status === 303 ? '' : await posted.text();
@@ -179,7 +193,9 @@ describe.skipIf(unavailable)('login and logout through SimpleSAMLphp as the IdP'
     const logout = readForms(html, `${parat}/kommune`).find((f) => f.action === `${parat}/saml/logout`)!;
     const sent = await client.postForm(logout.action, logout.fields);
     expect(sent.status).toBe(303);
-    expect(sent.headers.get('location')).toMatch(new RegExp(`^${idp.sloUrl.replace(/[.?]/g, '\\$&')}\\?SAMLRequest=`));
+    expect(sent.headers.get('location')).toMatch(
+      new RegExp(`^${idp.sloUrl.replace(/[.?]/g, '\\$&')}\\?SAMLRequest=`),
+    );
     const { url, response } = await followRedirects(client, sent, logout.action);
     expect(url).toMatch(new RegExp(`^${parat}/saml/slo\\?SAMLResponse=`));
     const page = await response.text();
@@ -189,7 +205,11 @@ describe.skipIf(unavailable)('login and logout through SimpleSAMLphp as the IdP'
     expect((await client.get(`${parat}/kommune`)).status).toBe(303);
     expect((await client.get(`${second}/kommune`)).status).toBe(303);
     // The IdP's session ended too: the next login asks for the password again.
-    const again = await followRedirects(client, await client.get(`${parat}/saml/login`), `${parat}/saml/login`);
+    const again = await followRedirects(
+      client,
+      await client.get(`${parat}/saml/login`),
+      `${parat}/saml/login`,
+    );
     expect(await again.response.text()).toMatch(/name=["']?password/);
   });
 

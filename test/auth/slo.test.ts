@@ -7,7 +7,12 @@ import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { DOMParser } from '@xmldom/xmldom';
-import { buildAssertionXml, encryptAssertion, signAssertion, wrapResponse } from '../../src/auth/saml/dev-idp/token.js';
+import {
+  buildAssertionXml,
+  encryptAssertion,
+  signAssertion,
+  wrapResponse,
+} from '../../src/auth/saml/dev-idp/token.js';
 import { certBody, generateKeyPair, type KeyPair } from '../../src/auth/saml/keys.js';
 import { loadIdpSource } from '../../src/auth/saml/idp-metadata.js';
 import { createApp } from '../../src/app.js';
@@ -32,7 +37,9 @@ const metadata = (entityId: string, certs: string[], slo: boolean, extra = '') =
         `<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>${certBody(c)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`,
     )
     .join('') +
-  (slo ? `<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${IDP_SLO}"/>` : '') +
+  (slo
+    ? `<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${IDP_SLO}"/>`
+    : '') +
   `<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.kommune.example.dk/saml/sso"/>` +
   `</md:IDPSSODescriptor></md:EntityDescriptor>`;
 
@@ -49,7 +56,12 @@ afterAll(async () => t.close());
 const samlId = () => '_' + crypto.randomBytes(12).toString('hex');
 
 /** A message in the HTTP-Redirect binding, signed with `key` (or not at all). */
-function redirectQuery(kind: 'SAMLRequest' | 'SAMLResponse', xml: string, key: string | null, relayState?: string): string {
+function redirectQuery(
+  kind: 'SAMLRequest' | 'SAMLResponse',
+  xml: string,
+  key: string | null,
+  relayState?: string,
+): string {
   const parts = [`${kind}=${encodeURIComponent(zlib.deflateRawSync(Buffer.from(xml)).toString('base64'))}`];
   if (relayState) parts.push(`RelayState=${encodeURIComponent(relayState)}`);
   if (!key) return parts.join('&');
@@ -64,7 +76,12 @@ function readSignedRedirect(location: string, kind: 'SAMLRequest' | 'SAMLRespons
   const raw = url.search.slice(1).split('&');
   const get = (k: string) => raw.find((p) => p.startsWith(`${k}=`));
   const signed = [get(kind), get('RelayState'), get('SigAlg')].filter(Boolean).join('&');
-  const ok = crypto.verify('RSA-SHA256', Buffer.from(signed), t.deps.saml.sp.keys.cert, Buffer.from(url.searchParams.get('Signature')!, 'base64'));
+  const ok = crypto.verify(
+    'RSA-SHA256',
+    Buffer.from(signed),
+    t.deps.saml.sp.keys.cert,
+    Buffer.from(url.searchParams.get('Signature')!, 'base64'),
+  );
   expect(ok).toBe(true);
   const xml = zlib.inflateRawSync(Buffer.from(url.searchParams.get(kind)!, 'base64')).toString('utf8');
   return new DOMParser().parseFromString(xml, 'text/xml');
@@ -75,16 +92,24 @@ async function login(agent: ReturnType<typeof request.agent>, app = t.app) {
   const started = await agent.get('/saml/login').expect(302);
   void app;
   const location = started.headers.location as string;
-  const xml = zlib.inflateRawSync(Buffer.from(new URL(location).searchParams.get('SAMLRequest')!, 'base64')).toString('utf8');
+  const xml = zlib
+    .inflateRawSync(Buffer.from(new URL(location).searchParams.get('SAMLRequest')!, 'base64'))
+    .toString('utf8');
   const requestId = /ID="([^"]+)"/.exec(xml)![1]!;
   const nameId = `urn:uuid:${crypto.randomUUID()}`;
   const input = { ...tokenInput(t.deps, requestId), idpEntityId: IDP, nameId };
   const assertion = signAssertion(buildAssertionXml(input), idpKeys.key, idpKeys.cert);
   const sessionIndex = /SessionIndex="([^"]+)"/.exec(assertion)![1]!;
-  const samlResponse = Buffer.from(wrapResponse(await encryptAssertion(assertion, t.deps.saml.sp.encKeys.cert), input)).toString('base64');
+  const samlResponse = Buffer.from(
+    wrapResponse(await encryptAssertion(assertion, t.deps.saml.sp.encKeys.cert), input),
+  ).toString('base64');
   const res = await agent.post('/saml/acs').type('form').send({ SAMLResponse: samlResponse });
   expect(res.status).toBe(303);
-  return { nameId, sessionIndex, cookies: (res.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ') };
+  return {
+    nameId,
+    sessionIndex,
+    cookies: (res.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; '),
+  };
 }
 
 const logoutRequestXml = (nameId: string, sessionIndex: string | null, issuer = IDP) =>
@@ -101,14 +126,22 @@ describe('single logout started in Parat', () => {
     const { nameId, sessionIndex } = await login(agent);
     const page = await agent.get('/mine-opgaver').expect(200);
     expect(page.text).toContain('action="/saml/logout"');
-    const out = await agent.post('/saml/logout').type('form').send({ _csrf: csrfFrom(page.text) }).expect(303);
+    const out = await agent
+      .post('/saml/logout')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text) })
+      .expect(303);
     expect(out.headers.location).toMatch(new RegExp(`^${IDP_SLO}\\?SAMLRequest=`));
     const doc = readSignedRedirect(out.headers.location as string, 'SAMLRequest');
     const root = doc.documentElement!;
     expect(root.localName).toBe('LogoutRequest');
     expect(root.getAttribute('Destination')).toBe(IDP_SLO);
-    expect(doc.getElementsByTagNameNS('urn:oasis:names:tc:SAML:2.0:assertion', 'NameID')[0]?.textContent).toBe(nameId);
-    expect(doc.getElementsByTagNameNS('urn:oasis:names:tc:SAML:2.0:protocol', 'SessionIndex')[0]?.textContent).toBe(sessionIndex);
+    expect(
+      doc.getElementsByTagNameNS('urn:oasis:names:tc:SAML:2.0:assertion', 'NameID')[0]?.textContent,
+    ).toBe(nameId);
+    expect(
+      doc.getElementsByTagNameNS('urn:oasis:names:tc:SAML:2.0:protocol', 'SessionIndex')[0]?.textContent,
+    ).toBe(sessionIndex);
     expect((await agent.get('/mine-opgaver')).status).toBe(303);
 
     // The IdP answers with a signed LogoutResponse to that request.
@@ -116,7 +149,9 @@ describe('single logout started in Parat', () => {
       `<samlp:LogoutResponse xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ` +
       `ID="${samlId()}" Version="2.0" IssueInstant="${new Date().toISOString()}" Destination="${t.deps.saml.sp.sloUrl}" InResponseTo="${root.getAttribute('ID')}">` +
       `<saml:Issuer>${IDP}</saml:Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status></samlp:LogoutResponse>`;
-    const back = await agent.get(`/saml/slo?${redirectQuery('SAMLResponse', response, idpKeys.key)}`).expect(200);
+    const back = await agent
+      .get(`/saml/slo?${redirectQuery('SAMLResponse', response, idpKeys.key)}`)
+      .expect(200);
     expect(back.text).toContain('Du er nu logget ud af Parat');
     expect(back.text).not.toContain('bekræftede ikke');
   });
@@ -148,15 +183,19 @@ describe('single logout started by the IdP', () => {
     const other = request.agent(t.app);
     await login(other);
 
-    const res = await request(second).get(`/saml/slo?${redirectQuery('SAMLRequest', logoutRequestXml(nameId, sessionIndex), idpKeys.key, 'rs-1')}`);
+    const res = await request(second).get(
+      `/saml/slo?${redirectQuery('SAMLRequest', logoutRequestXml(nameId, sessionIndex), idpKeys.key, 'rs-1')}`,
+    );
     expect(res.status).toBe(303);
     expect(res.headers.location).toMatch(new RegExp(`^${IDP_SLO}\\?SAMLResponse=`));
     expect(new URL(res.headers.location as string).searchParams.get('RelayState')).toBe('rs-1');
     const doc = readSignedRedirect(res.headers.location as string, 'SAMLResponse');
     expect(doc.documentElement!.localName).toBe('LogoutResponse');
-    expect(doc.getElementsByTagNameNS('urn:oasis:names:tc:SAML:2.0:protocol', 'StatusCode')[0]?.getAttribute('Value')).toBe(
-      'urn:oasis:names:tc:SAML:2.0:status:Success',
-    );
+    expect(
+      doc
+        .getElementsByTagNameNS('urn:oasis:names:tc:SAML:2.0:protocol', 'StatusCode')[0]
+        ?.getAttribute('Value'),
+    ).toBe('urn:oasis:names:tc:SAML:2.0:status:Success');
 
     expect((await a.get('/mine-opgaver')).status).toBe(303);
     expect((await request(second).get('/mine-opgaver').set('Cookie', cookies)).status).toBe(303);
@@ -171,14 +210,21 @@ describe('single logout started by the IdP', () => {
     for (const query of [
       redirectQuery('SAMLRequest', logoutRequestXml(nameId, sessionIndex), null),
       redirectQuery('SAMLRequest', logoutRequestXml(nameId, sessionIndex), evil.key),
-      redirectQuery('SAMLRequest', logoutRequestXml(nameId, sessionIndex, 'https://evil.example.com'), idpKeys.key),
+      redirectQuery(
+        'SAMLRequest',
+        logoutRequestXml(nameId, sessionIndex, 'https://evil.example.com'),
+        idpKeys.key,
+      ),
     ]) {
       const res = await request(t.app).get(`/saml/slo?${query}`);
       expect(res.status).toBe(400);
       expect(res.text).toContain('ingen session er afsluttet');
     }
     await agent.get('/mine-opgaver').expect(200);
-    const audits = await t.db('audit_log').where({ action: 'login-refused' }).where('subject', 'like', 'logout-request%');
+    const audits = await t
+      .db('audit_log')
+      .where({ action: 'login-refused' })
+      .where('subject', 'like', 'logout-request%');
     expect(audits.length).toBeGreaterThanOrEqual(3);
   });
 });
@@ -187,11 +233,17 @@ describe('a login bound to the browser that started it', () => {
   it('when a response captured from one browser is posted from another, then it is refused and logs nobody in', async () => {
     const victim = request.agent(t.app);
     const started = await victim.get('/saml/login').expect(302);
-    const xml = zlib.inflateRawSync(Buffer.from(new URL(started.headers.location as string).searchParams.get('SAMLRequest')!, 'base64')).toString();
+    const xml = zlib
+      .inflateRawSync(
+        Buffer.from(new URL(started.headers.location as string).searchParams.get('SAMLRequest')!, 'base64'),
+      )
+      .toString();
     const requestId = /ID="([^"]+)"/.exec(xml)![1]!;
     const input = { ...tokenInput(t.deps, requestId), idpEntityId: IDP };
     const assertion = signAssertion(buildAssertionXml(input), idpKeys.key, idpKeys.cert);
-    const samlResponse = Buffer.from(wrapResponse(await encryptAssertion(assertion, t.deps.saml.sp.encKeys.cert), input)).toString('base64');
+    const samlResponse = Buffer.from(
+      wrapResponse(await encryptAssertion(assertion, t.deps.saml.sp.encKeys.cert), input),
+    ).toString('base64');
     const attacker = request.agent(t.app);
     await attacker.get('/saml/login').expect(302);
     const res = await attacker.post('/saml/acs').type('form').send({ SAMLResponse: samlResponse });
@@ -206,15 +258,23 @@ describe('a login bound to the browser that started it', () => {
   it('when the binding cookie is tampered with, then it is not trusted', async () => {
     const agent = request.agent(t.app);
     const started = await agent.get('/saml/login').expect(302);
-    const cookie = (started.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('parat.login='))!;
+    const cookie = (started.headers['set-cookie'] as unknown as string[]).find((c) =>
+      c.startsWith('parat.login='),
+    )!;
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/Path=\/saml/);
     const value = decodeURIComponent(cookie.split(';')[0]!.slice('parat.login='.length));
     const forged = `_forged~${value}`;
     const input = { ...tokenInput(t.deps, '_forged'), idpEntityId: IDP };
     const assertion = signAssertion(buildAssertionXml(input), idpKeys.key, idpKeys.cert);
-    const samlResponse = Buffer.from(wrapResponse(await encryptAssertion(assertion, t.deps.saml.sp.encKeys.cert), input)).toString('base64');
-    const res = await request(t.app).post('/saml/acs').set('Cookie', `parat.login=${encodeURIComponent(forged)}`).type('form').send({ SAMLResponse: samlResponse });
+    const samlResponse = Buffer.from(
+      wrapResponse(await encryptAssertion(assertion, t.deps.saml.sp.encKeys.cert), input),
+    ).toString('base64');
+    const res = await request(t.app)
+      .post('/saml/acs')
+      .set('Cookie', `parat.login=${encodeURIComponent(forged)}`)
+      .type('form')
+      .send({ SAMLResponse: samlResponse });
     expect(res.status).toBe(403);
   });
 });
@@ -227,9 +287,15 @@ describe('SP metadata for the IdP', () => {
     const slo = doc.getElementsByTagNameNS(md, 'SingleLogoutService')[0]!;
     expect(slo.getAttribute('Binding')).toBe('urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect');
     expect(slo.getAttribute('Location')).toBe('http://localhost:3000/saml/slo');
-    const requested = Array.from(doc.getElementsByTagNameNS(md, 'RequestedAttribute')).map((a) => [a.getAttribute('Name'), a.getAttribute('isRequired')]);
+    const requested = Array.from(doc.getElementsByTagNameNS(md, 'RequestedAttribute')).map((a) => [
+      a.getAttribute('Name'),
+      a.getAttribute('isRequired'),
+    ]);
     expect(requested).toContainEqual(['https://data.gov.dk/model/core/eid/privilegesIntermediate', 'true']);
-    expect(requested).toContainEqual(['https://data.gov.dk/model/core/eid/professional/uuid/persistent', 'true']);
+    expect(requested).toContainEqual([
+      'https://data.gov.dk/model/core/eid/professional/uuid/persistent',
+      'true',
+    ]);
     expect(requested).toContainEqual(['https://data.gov.dk/model/core/eid/email', 'false']);
     expect(doc.getElementsByTagNameNS(md, 'OrganizationName')[0]?.textContent).toBe('Parat');
     expect(doc.getElementsByTagNameNS(md, 'ContactPerson')[0]?.getAttribute('contactType')).toBe('technical');
@@ -244,23 +310,45 @@ describe('SP metadata for the IdP', () => {
     fs.writeFileSync(idpFile, metadata(IDP, [idpKeys.cert], false));
     const sep = await createTestApp({
       db: t.db,
-      env: { SAML_IDP_METADATA: idpFile, SAML_SP_ENC_KEY: path.join(dir, 'key.pem'), SAML_SP_ENC_CERT: path.join(dir, 'cert.pem') },
+      env: {
+        SAML_IDP_METADATA: idpFile,
+        SAML_SP_ENC_KEY: path.join(dir, 'key.pem'),
+        SAML_SP_ENC_CERT: path.join(dir, 'cert.pem'),
+      },
     });
     const md = await request(sep.app).get('/saml/metadata').expect(200);
-    expect(md.text).toContain(`<md:KeyDescriptor use="encryption"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${certBody(enc.cert)}`);
-    expect(md.text).toContain(`<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${certBody(sep.deps.saml.sp.keys.cert)}`);
+    expect(md.text).toContain(
+      `<md:KeyDescriptor use="encryption"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${certBody(enc.cert)}`,
+    );
+    expect(md.text).toContain(
+      `<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${certBody(sep.deps.saml.sp.keys.cert)}`,
+    );
     const agent = request.agent(sep.app);
     const started = await agent.get('/saml/login').expect(302);
-    const xml = zlib.inflateRawSync(Buffer.from(new URL(started.headers.location as string).searchParams.get('SAMLRequest')!, 'base64')).toString();
+    const xml = zlib
+      .inflateRawSync(
+        Buffer.from(new URL(started.headers.location as string).searchParams.get('SAMLRequest')!, 'base64'),
+      )
+      .toString();
     const input = { ...tokenInput(sep.deps, /ID="([^"]+)"/.exec(xml)![1]!), idpEntityId: IDP };
     const assertion = signAssertion(buildAssertionXml(input), idpKeys.key, idpKeys.cert);
-    const toSigningCert = Buffer.from(wrapResponse(await encryptAssertion(assertion, sep.deps.saml.sp.keys.cert), input)).toString('base64');
-    expect((await agent.post('/saml/acs').type('form').send({ SAMLResponse: toSigningCert })).status).toBe(403);
+    const toSigningCert = Buffer.from(
+      wrapResponse(await encryptAssertion(assertion, sep.deps.saml.sp.keys.cert), input),
+    ).toString('base64');
+    expect((await agent.post('/saml/acs').type('form').send({ SAMLResponse: toSigningCert })).status).toBe(
+      403,
+    );
     const started2 = await agent.get('/saml/login').expect(302);
-    const xml2 = zlib.inflateRawSync(Buffer.from(new URL(started2.headers.location as string).searchParams.get('SAMLRequest')!, 'base64')).toString();
+    const xml2 = zlib
+      .inflateRawSync(
+        Buffer.from(new URL(started2.headers.location as string).searchParams.get('SAMLRequest')!, 'base64'),
+      )
+      .toString();
     const input2 = { ...tokenInput(sep.deps, /ID="([^"]+)"/.exec(xml2)![1]!), idpEntityId: IDP };
     const assertion2 = signAssertion(buildAssertionXml(input2), idpKeys.key, idpKeys.cert);
-    const toEncCert = Buffer.from(wrapResponse(await encryptAssertion(assertion2, enc.cert), input2)).toString('base64');
+    const toEncCert = Buffer.from(
+      wrapResponse(await encryptAssertion(assertion2, enc.cert), input2),
+    ).toString('base64');
     expect((await agent.post('/saml/acs').type('form').send({ SAMLResponse: toEncCert })).status).toBe(303);
   });
 });
@@ -290,7 +378,11 @@ describe('IdP metadata that changes', () => {
     const server = await metadataServer();
     const newKeys = await generateKeyPair('kommune-idp-2027');
     server.set(metadata(IDP, [idpKeys.cert], true));
-    const source = await loadIdpSource({ location: server.url, refreshMinutes: 60, logger: createLogger('silent') });
+    const source = await loadIdpSource({
+      location: server.url,
+      refreshMinutes: 60,
+      logger: createLogger('silent'),
+    });
     try {
       expect(source.current().signingCerts).toEqual([certBody(idpKeys.cert)]);
       server.set(metadata(IDP, [idpKeys.cert, newKeys.cert], true));
@@ -300,11 +392,19 @@ describe('IdP metadata that changes', () => {
       const app = createApp({ ...t.deps, saml: { ...t.deps.saml, idp: source } });
       const agent = request.agent(app);
       const started = await agent.get('/saml/login').expect(302);
-      const xml = zlib.inflateRawSync(Buffer.from(new URL(started.headers.location as string).searchParams.get('SAMLRequest')!, 'base64')).toString();
+      const xml = zlib
+        .inflateRawSync(
+          Buffer.from(new URL(started.headers.location as string).searchParams.get('SAMLRequest')!, 'base64'),
+        )
+        .toString();
       const input = { ...tokenInput(t.deps, /ID="([^"]+)"/.exec(xml)![1]!), idpEntityId: IDP };
       const assertion = signAssertion(buildAssertionXml(input), newKeys.key, newKeys.cert);
-      const samlResponse = Buffer.from(wrapResponse(await encryptAssertion(assertion, t.deps.saml.sp.encKeys.cert), input)).toString('base64');
-      expect((await agent.post('/saml/acs').type('form').send({ SAMLResponse: samlResponse })).status).toBe(303);
+      const samlResponse = Buffer.from(
+        wrapResponse(await encryptAssertion(assertion, t.deps.saml.sp.encKeys.cert), input),
+      ).toString('base64');
+      expect((await agent.post('/saml/acs').type('form').send({ SAMLResponse: samlResponse })).status).toBe(
+        303,
+      );
     } finally {
       source.stop();
       await server.close();
@@ -314,7 +414,11 @@ describe('IdP metadata that changes', () => {
   it('when a later read fails or does not parse, then the last good metadata stays in force', async () => {
     const server = await metadataServer();
     server.set(metadata(IDP, [idpKeys.cert], true));
-    const source = await loadIdpSource({ location: server.url, refreshMinutes: 60, logger: createLogger('silent') });
+    const source = await loadIdpSource({
+      location: server.url,
+      refreshMinutes: 60,
+      logger: createLogger('silent'),
+    });
     try {
       server.set('<md:EntityDescriptor', 200);
       expect(await source.refresh()).toBe(false);
@@ -332,14 +436,26 @@ describe('IdP metadata that changes', () => {
     const server = await metadataServer();
     const url = server.url;
     await server.close();
-    await expect(loadIdpSource({ location: url, refreshMinutes: 60, logger: createLogger('silent') })).rejects.toThrow(/^SAML_IDP_METADATA \(http:\/\/127\.0\.0\.1:\d+\/metadata\) kunne ikke læses/);
-    await expect(loadIdpSource({ location: 'http://idp.example.dk/metadata', refreshMinutes: 60, logger: createLogger('silent') })).rejects.toThrow(/https/);
+    await expect(
+      loadIdpSource({ location: url, refreshMinutes: 60, logger: createLogger('silent') }),
+    ).rejects.toThrow(/^SAML_IDP_METADATA \(http:\/\/127\.0\.0\.1:\d+\/metadata\) kunne ikke læses/);
+    await expect(
+      loadIdpSource({
+        location: 'http://idp.example.dk/metadata',
+        refreshMinutes: 60,
+        logger: createLogger('silent'),
+      }),
+    ).rejects.toThrow(/https/);
   });
 
   it('when metadata says validUntil, then it is read', async () => {
     const server = await metadataServer();
     server.set(metadata(IDP, [idpKeys.cert], false, ' validUntil="2027-01-01T00:00:00Z"'));
-    const source = await loadIdpSource({ location: server.url, refreshMinutes: 60, logger: createLogger('silent') });
+    const source = await loadIdpSource({
+      location: server.url,
+      refreshMinutes: 60,
+      logger: createLogger('silent'),
+    });
     try {
       expect(source.current().validUntil?.toISOString()).toBe('2027-01-01T00:00:00.000Z');
     } finally {

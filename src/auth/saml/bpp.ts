@@ -20,12 +20,16 @@ const elementChildren = (node: Node): Element[] =>
  * samples and the common IdPs write it), or in one of the profile's namespaces (prefixed or default).
  */
 const isBppElement = (el: Element, localName: string): boolean =>
-  el.localName === localName && (el.namespaceURI === null || el.namespaceURI === '' || BPP_NAMESPACES.includes(el.namespaceURI));
+  el.localName === localName &&
+  (el.namespaceURI === null || el.namespaceURI === '' || BPP_NAMESPACES.includes(el.namespaceURI));
 
 /** Parses an OIO-BPP PrivilegeList (base64 or XML); refuses DTDs and entities. Groups scoped to anything but a CVR are left out. */
 export function parseBpp(value: string): PrivilegeGroup[] {
   const trimmed = value.trim();
-  const xml = (trimmed.startsWith('<') ? trimmed : Buffer.from(trimmed, 'base64').toString('utf8')).replace(/^\uFEFF/, '');
+  const xml = (trimmed.startsWith('<') ? trimmed : Buffer.from(trimmed, 'base64').toString('utf8')).replace(
+    /^\uFEFF/,
+    '',
+  );
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw new BppError('BPP indeholder en DTD eller entitet');
   const errors: string[] = [];
   let doc;
@@ -67,14 +71,19 @@ export function parseBpp(value: string): PrivilegeGroup[] {
  * Builds a base64 BPP for the development IdP, in the form production sends: the list prefixed,
  * its groups, privileges and constraints unqualified.
  */
-export function buildBpp(groups: Array<Omit<PrivilegeGroup, 'constraints'> & { constraints?: BppConstraint[] }>, ns = BPP_NAMESPACES[0]): string {
+export function buildBpp(
+  groups: Array<Omit<PrivilegeGroup, 'constraints'> & { constraints?: BppConstraint[] }>,
+  ns = BPP_NAMESPACES[0],
+): string {
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
   const body = groups
     .map(
       (g) =>
         `\n  <PrivilegeGroup Scope="urn:dk:gov:saml:cvrNumberIdentifier:${esc(g.cvr)}">` +
         g.privileges.map((p) => `\n    <Privilege>${esc(p)}</Privilege>`).join('') +
-        (g.constraints ?? []).map((c) => `\n    <Constraint Name="${esc(c.name)}">${esc(c.value)}</Constraint>`).join('') +
+        (g.constraints ?? [])
+          .map((c) => `\n    <Constraint Name="${esc(c.name)}">${esc(c.value)}</Constraint>`)
+          .join('') +
         '\n  </PrivilegeGroup>',
     )
     .join('');

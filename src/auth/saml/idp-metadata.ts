@@ -35,17 +35,24 @@ export function parseIdpMetadata(xml: string, source = 'IdP-metadata'): IdpSetti
   const idp = all(entity, MD, 'IDPSSODescriptor')[0];
   if (!idp) throw new Error(`${source}: IDPSSODescriptor mangler`);
   const sso = all(idp, MD, 'SingleSignOnService').find((e) => e.getAttribute('Binding') === REDIRECT);
-  if (!sso?.getAttribute('Location')) throw new Error(`${source}: SingleSignOnService med HTTP-Redirect mangler`);
+  if (!sso?.getAttribute('Location'))
+    throw new Error(`${source}: SingleSignOnService med HTTP-Redirect mangler`);
   const slo = all(idp, MD, 'SingleLogoutService').find((e) => e.getAttribute('Binding') === REDIRECT);
   const signingCerts = all(idp, MD, 'KeyDescriptor')
     .filter((k) => !k.getAttribute('use') || k.getAttribute('use') === 'signing')
     .flatMap((k) => all(k, DS, 'X509Certificate'))
     .map((c) => (c.textContent ?? '').replace(/\s+/g, ''))
     .filter(Boolean);
-  if (!signingCerts.length) throw new Error(`${source}: intet signeringscertifikat (KeyDescriptor use="signing")`);
-  const validUntilText = (doc.documentElement?.getAttribute('validUntil') || entity.getAttribute('validUntil') || '').trim();
+  if (!signingCerts.length)
+    throw new Error(`${source}: intet signeringscertifikat (KeyDescriptor use="signing")`);
+  const validUntilText = (
+    doc.documentElement?.getAttribute('validUntil') ||
+    entity.getAttribute('validUntil') ||
+    ''
+  ).trim();
   const validUntil = validUntilText ? new Date(validUntilText) : null;
-  if (validUntil && Number.isNaN(validUntil.getTime())) throw new Error(`${source}: validUntil er ikke et tidspunkt`);
+  if (validUntil && Number.isNaN(validUntil.getTime()))
+    throw new Error(`${source}: validUntil er ikke et tidspunkt`);
   return {
     entityId,
     ssoUrl: sso.getAttribute('Location')!,
@@ -111,7 +118,10 @@ export async function loadIdpSource(opts: {
     throw new Error(`SAML_IDP_METADATA (${opts.location}) kunne ikke læses: ${message}`, { cause: err });
   }
   if (settings.validUntil && settings.validUntil.getTime() < now()) {
-    opts.logger.warn({ validUntil: settings.validUntil.toISOString() }, 'IdP-metadata er udløbet (validUntil); den bruges, til en ny kan hentes');
+    opts.logger.warn(
+      { validUntil: settings.validUntil.toISOString() },
+      'IdP-metadata er udløbet (validUntil); den bruges, til en ny kan hentes',
+    );
   }
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
@@ -119,10 +129,16 @@ export async function loadIdpSource(opts: {
     try {
       const next = parseIdpMetadata(await readMetadata(opts.location, timeoutMs), 'SAML_IDP_METADATA');
       settings = next;
-      opts.logger.info({ entityId: next.entityId, certificates: next.signingCerts.length }, 'IdP-metadata læst igen');
+      opts.logger.info(
+        { entityId: next.entityId, certificates: next.signingCerts.length },
+        'IdP-metadata læst igen',
+      );
       return true;
     } catch (err) {
-      opts.logger.error({ err: safeError(err) }, 'IdP-metadata kunne ikke læses igen; den sidste gode bruges fortsat');
+      opts.logger.error(
+        { err: safeError(err) },
+        'IdP-metadata kunne ikke læses igen; den sidste gode bruges fortsat',
+      );
       return false;
     }
   };

@@ -20,7 +20,8 @@ function readCookie(req: Request, name: string): string | null {
  * IdP posts the response cross-site, so over https the cookie is SameSite=None; Secure.
  */
 export function createLoginBinding(opts: { secret: string; secure: boolean }) {
-  const mac = (value: string) => crypto.createHmac('sha256', `${opts.secret}:saml-login`).update(value).digest('base64url');
+  const mac = (value: string) =>
+    crypto.createHmac('sha256', `${opts.secret}:saml-login`).update(value).digest('base64url');
 
   function pending(req: Request): string[] {
     const raw = readCookie(req, LOGIN_COOKIE);
@@ -35,7 +36,12 @@ export function createLoginBinding(opts: { secret: string; secure: boolean }) {
   }
 
   function write(res: Response, ids: string[]): void {
-    const options = { httpOnly: true, secure: opts.secure, sameSite: opts.secure ? ('none' as const) : ('lax' as const), path: '/saml' };
+    const options = {
+      httpOnly: true,
+      secure: opts.secure,
+      sameSite: opts.secure ? ('none' as const) : ('lax' as const),
+      path: '/saml',
+    };
     if (!ids.length) {
       res.clearCookie(LOGIN_COOKIE, options);
       return;
@@ -55,7 +61,10 @@ export function createLoginBinding(opts: { secret: string; secure: boolean }) {
     },
     /** Forgets a request id once its response has been used. */
     forget(req: Request, res: Response, requestId: string): void {
-      write(res, pending(req).filter((id) => id !== requestId));
+      write(
+        res,
+        pending(req).filter((id) => id !== requestId),
+      );
     },
   };
 }

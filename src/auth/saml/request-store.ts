@@ -8,8 +8,13 @@ export function createRequestStore(db: Db, clock: Clock, ttlMs: number): CachePr
   return {
     async saveAsync(key: string, value: string): Promise<CacheItem | null> {
       const createdAt = clock.now().getTime();
-      await db('saml_requests').where('created_at', '<', createdAt - ttlMs).delete();
-      const inserted = await db('saml_requests').insert({ id: key, created_at: createdAt }).onConflict('id').ignore();
+      await db('saml_requests')
+        .where('created_at', '<', createdAt - ttlMs)
+        .delete();
+      const inserted = await db('saml_requests')
+        .insert({ id: key, created_at: createdAt })
+        .onConflict('id')
+        .ignore();
       void inserted;
       return { value, createdAt };
     },

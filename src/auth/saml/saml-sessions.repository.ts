@@ -2,7 +2,10 @@ import type { DbOrTrx } from '../../db/knex.js';
 
 /** Which Parat sessions a SAML login (NameID, SessionIndex) opened: what an IdP's LogoutRequest ends. */
 export const samlSessionsRepository = {
-  async add(db: DbOrTrx, row: { sid: string; nameId: string; sessionIndex: string | null; at: number; forgetBefore: number }): Promise<void> {
+  async add(
+    db: DbOrTrx,
+    row: { sid: string; nameId: string; sessionIndex: string | null; at: number; forgetBefore: number },
+  ): Promise<void> {
     await db('saml_sessions').where('created_at', '<', row.forgetBefore).delete();
     await db('saml_sessions')
       .insert({ sid: row.sid, name_id: row.nameId, session_index: row.sessionIndex, created_at: row.at })

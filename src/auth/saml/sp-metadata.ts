@@ -2,7 +2,8 @@ import { ATTR, ATTR_NAME_FORMAT_URI } from './attributes.js';
 import { certBody } from './keys.js';
 import type { SpSettings } from './sp.js';
 
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const esc = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** The OIOSAML 3 attributes Parat reads, and whether a login can do without each. */
 export const REQUESTED_ATTRIBUTES: ReadonlyArray<{ name: string; required: boolean }> = [
@@ -27,7 +28,8 @@ export function spMetadataXml(sp: SpSettings): string {
   const redirect = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
   const post = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST';
   const requested = REQUESTED_ATTRIBUTES.map(
-    (a) => `\n      <md:RequestedAttribute Name="${esc(a.name)}" NameFormat="${ATTR_NAME_FORMAT_URI}" isRequired="${a.required}"/>`,
+    (a) =>
+      `\n      <md:RequestedAttribute Name="${esc(a.name)}" NameFormat="${ATTR_NAME_FORMAT_URI}" isRequired="${a.required}"/>`,
   ).join('');
   const contact =
     `<md:ContactPerson contactType="technical"><md:Company>${esc(sp.contact.company)}</md:Company>` +

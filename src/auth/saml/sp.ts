@@ -1,6 +1,11 @@
 import crypto from 'node:crypto';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Strategy as SamlStrategy, ValidateInResponseTo, type Profile, type VerifiedCallback } from '@node-saml/passport-saml';
+import {
+  Strategy as SamlStrategy,
+  ValidateInResponseTo,
+  type Profile,
+  type VerifiedCallback,
+} from '@node-saml/passport-saml';
 import { SAML, type CacheProvider, type SamlConfig } from '@node-saml/node-saml';
 import type { Strategy as PassportStrategy } from 'passport';
 import type { KeyPair } from './keys.js';
@@ -70,7 +75,8 @@ export function createSamlSp(opts: {
     const signon = (profile: Profile | null, done: VerifiedCallback) => {
       if (!profile) return done(new Error('Intet SAML-profil'));
       // node-saml checks idpIssuer on logout messages only; the assertion's (signed) Issuer is checked here.
-      if (profile.issuer !== idp.entityId) return done(new Error(`Unknown assertion issuer: ${String(profile.issuer)}`));
+      if (profile.issuer !== idp.entityId)
+        return done(new Error(`Unknown assertion issuer: ${String(profile.issuer)}`));
       opts.verify(profile).then(
         (user) => done(null, user as unknown as Record<string, unknown>),
         (err: unknown) => done(err as Error),

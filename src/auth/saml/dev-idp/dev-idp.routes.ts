@@ -29,7 +29,10 @@ type Deps = {
 const ssoRequestSchema = z.object({ SAMLRequest: z.string().min(1), RelayState: z.string().optional() });
 
 /** Reads the AuthnRequest of an HTTP-Redirect and checks the SP's RSA-SHA256 signature on it. */
-function readRedirectRequest(rawQuery: string, spCert: string): { id: string; issuer: string; acs: string | null } {
+function readRedirectRequest(
+  rawQuery: string,
+  spCert: string,
+): { id: string; issuer: string; acs: string | null } {
   const params = new Map<string, string>();
   for (const part of rawQuery.split('&')) {
     const [k, v = ''] = part.split('=');
@@ -46,14 +49,20 @@ function readRedirectRequest(rawQuery: string, spCert: string): { id: string; is
     .filter((k) => params.has(k))
     .map((k) => `${k}=${params.get(k)}`)
     .join('&');
-  const ok = crypto.verify('RSA-SHA256', Buffer.from(signed), spCert, Buffer.from(decodeURIComponent(signature), 'base64'));
+  const ok = crypto.verify(
+    'RSA-SHA256',
+    Buffer.from(signed),
+    spCert,
+    Buffer.from(decodeURIComponent(signature), 'base64'),
+  );
   if (!ok) throw new ValidationError('Signaturen på AuthnRequest er ugyldig.');
   const xml = zlib.inflateRawSync(Buffer.from(decodeURIComponent(samlRequest), 'base64')).toString('utf8');
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw new ValidationError('AuthnRequest må ikke indeholde DTD.');
   const doc = new DOMParser().parseFromString(xml, 'text/xml');
   const root = doc.documentElement;
   const id = root?.getAttribute('ID');
-  const issuer = root?.getElementsByTagNameNS('urn:oasis:names:tc:SAML:2.0:assertion', 'Issuer')[0]?.textContent ?? '';
+  const issuer =
+    root?.getElementsByTagNameNS('urn:oasis:names:tc:SAML:2.0:assertion', 'Issuer')[0]?.textContent ?? '';
   if (!root || root.localName !== 'AuthnRequest' || !id) throw new ValidationError('Ugyldig AuthnRequest.');
   return { id, issuer, acs: root.getAttribute('AssertionConsumerServiceURL') };
 }
@@ -72,11 +81,46 @@ const personaSchema = z.object({
 });
 
 const PRESETS = [
-  { label: 'Projektleder, Aarhus Kommune', municipality: 751, roles: ['projektleder'], firstName: 'Mette', lastName: 'Projektleder', email: 'mette.projektleder@aarhus.example.dk' },
-  { label: 'Sagsbehandler og superbruger, København', municipality: 101, roles: ['sagsbehandler-ydelsescenter', 'superbruger'], firstName: 'Anette', lastName: 'Sagsbehandler', email: 'anette.sagsbehandler@kk.example.dk' },
-  { label: 'Leder af ydelsescentret, Odense', municipality: 461, roles: ['leder-ydelsescenter'], firstName: 'Lars', lastName: 'Leder', email: 'lars.leder@odense.example.dk' },
-  { label: 'KOMBIT-konsulent', municipality: undefined, roles: ['kombit'], firstName: 'Karen', lastName: 'Konsulent', email: 'karen.konsulent@kombit.example.dk' },
-  { label: 'Administrator', municipality: undefined, roles: ['administrator'], firstName: 'Adam', lastName: 'Administrator', email: 'adam.admin@kombit.example.dk' },
+  {
+    label: 'Projektleder, Aarhus Kommune',
+    municipality: 751,
+    roles: ['projektleder'],
+    firstName: 'Mette',
+    lastName: 'Projektleder',
+    email: 'mette.projektleder@aarhus.example.dk',
+  },
+  {
+    label: 'Sagsbehandler og superbruger, København',
+    municipality: 101,
+    roles: ['sagsbehandler-ydelsescenter', 'superbruger'],
+    firstName: 'Anette',
+    lastName: 'Sagsbehandler',
+    email: 'anette.sagsbehandler@kk.example.dk',
+  },
+  {
+    label: 'Leder af ydelsescentret, Odense',
+    municipality: 461,
+    roles: ['leder-ydelsescenter'],
+    firstName: 'Lars',
+    lastName: 'Leder',
+    email: 'lars.leder@odense.example.dk',
+  },
+  {
+    label: 'KOMBIT-konsulent',
+    municipality: undefined,
+    roles: ['kombit'],
+    firstName: 'Karen',
+    lastName: 'Konsulent',
+    email: 'karen.konsulent@kombit.example.dk',
+  },
+  {
+    label: 'Administrator',
+    municipality: undefined,
+    roles: ['administrator'],
+    firstName: 'Adam',
+    lastName: 'Administrator',
+    email: 'adam.admin@kombit.example.dk',
+  },
 ];
 
 /** The development IdP: mimics KOMBIT's Context Handler; never mounted in production. */
@@ -84,13 +128,15 @@ export function devIdpRoutes(deps: Deps): Router {
   const router = Router();
 
   router.get('/dev-idp/metadata', (_req, res) => {
-    res.type('application/samlmetadata+xml').send(
-      `<?xml version="1.0" encoding="UTF-8"?><md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="${deps.idpEntityId}">` +
-        `<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol" WantAuthnRequestsSigned="true">` +
-        `<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>${certBody(deps.idpKeys.cert)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>` +
-        `<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${deps.acsUrl.replace(/\/saml\/acs$/, '')}/dev-idp/sso"/>` +
-        `</md:IDPSSODescriptor></md:EntityDescriptor>`,
-    );
+    res
+      .type('application/samlmetadata+xml')
+      .send(
+        `<?xml version="1.0" encoding="UTF-8"?><md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="${deps.idpEntityId}">` +
+          `<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol" WantAuthnRequestsSigned="true">` +
+          `<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>${certBody(deps.idpKeys.cert)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>` +
+          `<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${deps.acsUrl.replace(/\/saml\/acs$/, '')}/dev-idp/sso"/>` +
+          `</md:IDPSSODescriptor></md:EntityDescriptor>`,
+      );
   });
 
   router.get(
@@ -99,7 +145,8 @@ export function devIdpRoutes(deps: Deps): Router {
       const query = parseInput(ssoRequestSchema, req.query, 'Login-anmodningen mangler.');
       const rawQuery = req.originalUrl.split('?')[1] ?? '';
       const request = readRedirectRequest(rawQuery, deps.spCert);
-      if (request.issuer !== deps.spEntityId) throw new ValidationError('AuthnRequest kommer fra en ukendt tjenesteudbyder.');
+      if (request.issuer !== deps.spEntityId)
+        throw new ValidationError('AuthnRequest kommer fra en ukendt tjenesteudbyder.');
       const municipalities = await municipalitiesRepository.list(deps.db);
       res.render('auth/dev-idp', {
         title: 'Udviklings-IdP: vælg persona',
@@ -121,11 +168,20 @@ export function devIdpRoutes(deps: Deps): Router {
       const roles = input.roles as Role[];
       const national = roles.filter((r) => (NATIONAL_ROLES as readonly string[]).includes(r));
       const municipal = roles.filter((r) => (MUNICIPAL_ROLES as readonly string[]).includes(r));
-      const muni = input.municipality ? await municipalitiesRepository.byCode(deps.db, input.municipality) : undefined;
-      if (municipal.length && !muni) throw new ValidationError('Vælg en kommune til de kommunale roller.', { municipality: 'Vælg en kommune' });
+      const muni = input.municipality
+        ? await municipalitiesRepository.byCode(deps.db, input.municipality)
+        : undefined;
+      if (municipal.length && !muni)
+        throw new ValidationError('Vælg en kommune til de kommunale roller.', {
+          municipality: 'Vælg en kommune',
+        });
       const groups = [
-        ...(national.length ? [{ cvr: deps.kombitCvr, privileges: national.map((r) => `${deps.roleBase}/${r}/1`) }] : []),
-        ...(municipal.length && muni ? [{ cvr: muni.cvr, privileges: municipal.map((r) => `${deps.roleBase}/${r}/1`) }] : []),
+        ...(national.length
+          ? [{ cvr: deps.kombitCvr, privileges: national.map((r) => `${deps.roleBase}/${r}/1`) }]
+          : []),
+        ...(municipal.length && muni
+          ? [{ cvr: muni.cvr, privileges: municipal.map((r) => `${deps.roleBase}/${r}/1`) }]
+          : []),
       ];
       const orgCvr = municipal.length && muni ? muni.cvr : deps.kombitCvr;
       const uuid = crypto.createHash('sha256').update(`${orgCvr}:${input.email.toLowerCase()}`).digest('hex');

@@ -62,7 +62,10 @@ export function signAssertion(assertionXml: string, key: string, cert: string): 
   sig.addReference({
     xpath: "/*[local-name(.)='Assertion']",
     digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
-    transforms: ['http://www.w3.org/2000/09/xmldsig#enveloped-signature', 'http://www.w3.org/2001/10/xml-exc-c14n#'],
+    transforms: [
+      'http://www.w3.org/2000/09/xmldsig#enveloped-signature',
+      'http://www.w3.org/2001/10/xml-exc-c14n#',
+    ],
   });
   sig.getKeyInfoContent = () => `<X509Data><X509Certificate>${certBody(cert)}</X509Certificate></X509Data>`;
   sig.computeSignature(assertionXml, {
