@@ -15,6 +15,8 @@ done
 pg_isready -h localhost -p 5432
 su postgres -c "psql -tAc \"SELECT 1 FROM pg_roles WHERE rolname='parat'\"" | grep -q 1 \
   || su postgres -c "psql -q -c \"CREATE ROLE parat LOGIN PASSWORD 'parat'\""
+# The backup test restores into a database of its own.
+su postgres -c "psql -q -c \"ALTER ROLE parat CREATEDB\""
 su postgres -c "psql -tAc \"SELECT 1 FROM pg_database WHERE datname='parat_test'\"" | grep -q 1 \
   || su postgres -c "createdb -O parat parat_test"
 echo "PostgreSQL ready: postgres://parat:parat@localhost:5432/parat_test"

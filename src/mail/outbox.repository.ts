@@ -72,6 +72,11 @@ function claimable(q: import('knex').Knex.QueryBuilder, now: Date) {
 
 /** SQL for the outbox and its attachments. */
 export const outboxRepository = {
+  /** After a restore no worker holds a claim any more: messages being sent when the backup was taken are due again. */
+  async releaseAllClaims(db: DbOrTrx): Promise<number> {
+    return db('outbox').where({ status: 'sending' }).update({ status: 'pending', claimed_until: null, claimed_by: null });
+  },
+
   async exists(db: DbOrTrx, idempotencyKey: string): Promise<boolean> {
     return Boolean(await db('outbox').where({ idempotency_key: idempotencyKey }).first('id'));
   },
