@@ -36,6 +36,8 @@ import type { Instrument } from './surveys/instrument.js';
 import { errorHandler, notFoundHandler } from './web/errors.js';
 import { SessionStore } from './web/session-store.js';
 import type { RateLimiter } from './web/rate-limit.js';
+import { metricsHandler, type Metrics } from './web/metrics.js';
+import { readinessHandler, type Readiness } from './web/readiness.js';
 
 export type AppDeps = {
   config: Config;
@@ -44,6 +46,9 @@ export type AppDeps = {
   clock: Clock;
   sessionSecret: string;
   rateLimits: RateLimiter;
+  /** This app's Prometheus registry and counters. */
+  metrics: Metrics;
+  readiness: Readiness;
   instruments: Map<number, Instrument>;
   saml: { sp: SpSettings; idp: IdpSource; devIdp: { entityId: string; keys: KeyPair } | null };
 };
@@ -57,6 +62,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   if (config.secureCookies) app.set('trust proxy', 1);
 
+  app.use(deps.metrics.http);
   app.use(
     pinoHttp({
       logger,
@@ -102,6 +108,12 @@ export function createApp(deps: AppDeps): express.Express {
       res.status(503).json({ status: 'fejl', database: 'utilgængelig' });
     }
   });
+  // Probes and Prometheus get no session, cookie or CSRF check.
+  app.get('/readyz', readinessHandler(deps.readiness));
+  app.get(
+    '/metrics',
+    metricsHandler({ metrics: deps.metrics, allow: config.metrics.allow, token: config.metrics.token }),
+  );
 
   app.use(express.urlencoded({ extended: true, limit: '1mb' }));
   // Sliding 8 hours; the stored expiry is extended at most once a minute per session, not on every request.
@@ -136,7 +148,13 @@ export function createApp(deps: AppDeps): express.Express {
   // The ACS is posted cross-site by the IdP; it is protected by the signed assertion and InResponseTo instead.
   app.use((req, res, next) => (req.path === '/saml/acs' ? next() : csrfSynchronisedProtection(req, res, next)));
 
-  const loginService = createLoginService({ db, clock: deps.clock, roleBase: config.saml.roleBase, kombitCvr: config.kombitCvr });
+  const loginService = createLoginService({
+    db,
+    clock: deps.clock,
+    roleBase: config.saml.roleBase,
+    kombitCvr: config.kombitCvr,
+    onOutcome: deps.metrics.loginOutcome,
+  });
   app.use(
     authRoutes({
       db,

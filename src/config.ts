@@ -1,3 +1,4 @@
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -11,6 +12,33 @@ export class ConfigError extends Error {
 const boolish = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** An IPv4 or IPv6 address, or a CIDR net of either (`10.0.0.0/8`, `fd00::/8`). */
+export function isIpOrCidr(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = net.isIP(address);
+  if (!family || rest.length) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+const ipList = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
+  .superRefine((entries, ctx) => {
+    if (!entries.length)
+      ctx.addIssue({ code: 'custom', message: 'skal nævne mindst én IP-adresse eller ét CIDR-net' });
+    for (const e of entries.filter((x) => !isIpOrCidr(x)))
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${e}" er hverken en IP-adresse eller et CIDR-net (fx 10.0.0.0/8)`,
+      });
+  });
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -47,6 +75,7 @@ const schema = z.object({
   SCHEDULER_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
   PURGE_AFTER_DAYS: z.coerce.number().int().min(1).default(180),
   TEST_PASS_PERCENT: z.coerce.number().int().min(1).max(100).default(80),
+  TEST_REVIEW_SHOWS_KEY: z.enum(['never', 'after-pass', 'always'], 'skal være never, after-pass eller always').default('after-pass'),
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\//, 'skal være en smtp://- eller smtps://-URL')
@@ -57,6 +86,8 @@ const schema = z.object({
   MAIL_WORKER_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
   RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).optional(),
   MAIL_LEASE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  METRICS_ALLOW: ipList.default(['127.0.0.1', '::1', '::ffff:127.0.0.1']),
+  METRICS_TOKEN: z.string().min(32, 'skal være mindst 32 tegn').optional(),
 });
 
 export type Config = {
@@ -95,6 +126,8 @@ export type Config = {
   purgeAfterDays: number;
   /** Final test: share of correct answers (in %) needed to pass. */
   testPassPercent: number;
+  /** Whether the review of a submitted attempt shows the correct options: never, once the learner has passed, or always. */
+  testReviewShowsKey: 'never' | 'after-pass' | 'always';
   /** Outbox and SMTP; no smtpUrl means mail is held in the outbox (development mailbox). */
   mail: {
     smtpUrl: string | undefined;
@@ -106,6 +139,8 @@ export type Config = {
     /** How long a claimed message is the claiming worker's before another may take it over. */
     leaseSeconds: number;
   };
+  /** Who may read /metrics: these addresses and nets, or anyone with the bearer token. */
+  metrics: { allow: string[]; token: string | undefined };
 };
 
 /** Parses the environment into a typed config, or throws ConfigError naming every bad variable. */
@@ -164,6 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     schedulerIntervalSeconds: e.SCHEDULER_INTERVAL_SECONDS,
     purgeAfterDays: e.PURGE_AFTER_DAYS,
     testPassPercent: e.TEST_PASS_PERCENT,
+    testReviewShowsKey: e.TEST_REVIEW_SHOWS_KEY,
     mail: {
       smtpUrl: e.SMTP_URL,
       from: e.MAIL_FROM,
@@ -172,5 +208,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       workerIntervalSeconds: e.MAIL_WORKER_INTERVAL_SECONDS,
       leaseSeconds: e.MAIL_LEASE_SECONDS,
     },
+    metrics: { allow: e.METRICS_ALLOW, token: e.METRICS_TOKEN },
   };
 }

@@ -11,6 +11,8 @@ import { certBody } from './auth/saml/keys.js';
 import type { AppDeps } from './app.js';
 import { loadInstruments } from './surveys/instrument.js';
 import { createRateLimiter, databaseRateLimitStore, memoryRateLimitStore } from './web/rate-limit.js';
+import { createMetrics } from './web/metrics.js';
+import { createReadiness } from './web/readiness.js';
 
 /** Development session secret, kept under var/ so sessions survive a restart; production must set one. */
 function devSessionSecret(varDir: string): string {
@@ -55,12 +57,15 @@ export async function buildDeps(config: Config, logger: Logger, opts: { db?: Db;
     idp = staticIdpSource({ entityId, ssoUrl: `${config.publicUrl}/dev-idp/sso`, sloUrl: null, signingCerts: [certBody(keys.cert)], validUntil: null });
   }
   const instruments = loadInstruments();
+  const clock = opts.clock ?? systemClock;
   return {
     instruments,
     config,
     db,
     logger,
-    clock: opts.clock ?? systemClock,
+    clock,
+    metrics: createMetrics({ db, clock }),
+    readiness: createReadiness({ db, clock }),
     sessionSecret: config.sessionSecret ?? devSessionSecret(config.varDir),
     // One instance on SQLite counts in memory; on PostgreSQL every instance shares the counters.
     rateLimits: createRateLimiter({

@@ -48,6 +48,41 @@ describe('configuration', () => {
   it('when SAML_IDP_METADATA is set in development, then the development IdP is off', () => {
     expect(loadConfig({ SAML_IDP_METADATA: '/idp.xml' }).saml.devIdpEnabled).toBe(false);
   });
+
+  it('when METRICS_ALLOW is not set, then only this host may read /metrics; a list of addresses and nets is read as given', () => {
+    expect(loadConfig({}).metrics).toEqual({
+      allow: ['127.0.0.1', '::1', '::ffff:127.0.0.1'],
+      token: undefined,
+    });
+    const c = loadConfig({
+      METRICS_ALLOW: '10.0.0.0/8, 192.168.1.20 ,fd00::/8',
+      METRICS_TOKEN: 't'.repeat(32),
+    });
+    expect(c.metrics).toEqual({ allow: ['10.0.0.0/8', '192.168.1.20', 'fd00::/8'], token: 't'.repeat(32) });
+  });
+
+  it('when METRICS_ALLOW holds something that is not an IP address or CIDR net, then each bad entry is named with the variable', () => {
+    try {
+      loadConfig({ METRICS_ALLOW: '10.0.0.1,prometheus.local,10.0.0.0/33,300.1.1.1' });
+      expect.fail('should throw');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).problems).toEqual(
+        ['prometheus.local', '10.0.0.0/33', '300.1.1.1'].map(
+          (bad) => `METRICS_ALLOW: "${bad}" er hverken en IP-adresse eller et CIDR-net (fx 10.0.0.0/8)`,
+        ),
+      );
+    }
+    expect(() => loadConfig({ METRICS_ALLOW: ' , ' })).toThrow(
+      /METRICS_ALLOW: skal nævne mindst én IP-adresse/,
+    );
+  });
+
+  it('when METRICS_TOKEN is shorter than 32 characters, then it is refused by name', () => {
+    expect(() => loadConfig({ METRICS_TOKEN: 'kort-token' })).toThrow(
+      /METRICS_TOKEN: skal være mindst 32 tegn/,
+    );
+  });
 });
 
 describe('log safety', () => {

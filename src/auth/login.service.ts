@@ -17,10 +17,17 @@ export class LoginRefused extends Error {
   }
 }
 
-type Deps = { db: Db; clock: Clock; roleBase: string; kombitCvr: string };
+type Deps = {
+  db: Db;
+  clock: Clock;
+  roleBase: string;
+  kombitCvr: string;
+  /** Told of every accepted login and every refusal (with the audit log's reason), for counting. */
+  onOutcome?: (outcome: 'accepted' | 'refused', reason?: string) => void;
+};
 
 /** Turns a validated token into a Parat user: roles and municipality from the OIO-BPP privileges. */
-export function createLoginService({ db, clock, roleBase, kombitCvr }: Deps) {
+export function createLoginService({ db, clock, roleBase, kombitCvr, onOutcome }: Deps) {
   const base = roleBase.toLowerCase() + '/';
 
   function roleFromPrivilege(uri: string): Role | null {
@@ -106,6 +113,7 @@ export function createLoginService({ db, clock, roleBase, kombitCvr }: Deps) {
         });
         return userId;
       });
+      onOutcome?.('accepted');
       return {
         id,
         name: identity.fullName,
@@ -119,6 +127,7 @@ export function createLoginService({ db, clock, roleBase, kombitCvr }: Deps) {
 
     /** Writes the audit line of a refused login: the reason only, never the token or who it named. */
     async refused(reason: string): Promise<void> {
+      onOutcome?.('refused', reason);
       await audit(db, {
         actorUserId: null,
         action: 'login-refused',

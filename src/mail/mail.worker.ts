@@ -29,6 +29,8 @@ export type WorkerOptions = {
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   batchSize?: number;
+  /** Told of every failed send: 'temporary' when it will be tried again, 'permanent' when it is given up. */
+  onSendFailure?: (failure: 'temporary' | 'permanent') => void;
 };
 
 export type RunResult = { sent: number; retried: number; failed: number };
@@ -117,11 +119,13 @@ export function createMailWorker(
       };
       if (isPermanent(err) || m.attempts >= config.mail.maxAttempts) {
         await outboxRepository.markFailed(db, id, workerId, error);
+        opts.onSendFailure?.('permanent');
         logger.warn(logFields, 'mail failed');
         return 'failed';
       }
       const next = new Date(clock.now().getTime() + backoffMs(m.attempts, baseMs, maxMs));
       await outboxRepository.markRetry(db, id, workerId, next, error);
+      opts.onSendFailure?.('temporary');
       logger.info({ ...logFields, nextAttemptAt: next.toISOString() }, 'mail will be retried');
       return 'retried';
     }

@@ -193,4 +193,13 @@ export const outboxRepository = {
     const rows = (await db('outbox').groupBy('status').select('status').count({ n: '*' })) as Array<{ status: string; n: number | string }>;
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   },
+
+  /** Creation time of the oldest message still to go out (queued, due or being sent); null when none. */
+  async oldestPendingAt(db: DbOrTrx): Promise<Date | null> {
+    const row = (await db('outbox')
+      .whereIn('status', ['pending', 'sending'])
+      .min({ at: 'created_at' })
+      .first()) as { at: unknown } | undefined;
+    return row?.at === null || row?.at === undefined ? null : toDate(row.at);
+  },
 };

@@ -49,6 +49,15 @@ export const roundsRepository = {
   async all(db: DbOrTrx): Promise<Round[]> {
     return (await db<Row>('survey_rounds').orderBy(['municipality_code', 'round_no'])).map(toRound);
   },
+  async countByState(db: DbOrTrx): Promise<Record<RoundState, number>> {
+    const rows = (await db('survey_rounds').groupBy('state').select('state').count({ n: '*' })) as Array<{
+      state: RoundState;
+      n: number | string;
+    }>;
+    const counts: Record<RoundState, number> = { planned: 0, open: 0, closed: 0 };
+    for (const r of rows) counts[r.state] = Number(r.n);
+    return counts;
+  },
   async insertMissing(db: DbOrTrx, rows: Array<{ municipality_code: number; round_no: number; opens_on: string; closes_on: string }>): Promise<void> {
     if (!rows.length) return;
     for (let i = 0; i < rows.length; i += 100) {

@@ -8,6 +8,8 @@ export function startScheduler(
   logger: Logger,
   intervalSeconds: number,
   onClosed?: (roundId: number) => Promise<void>,
+  /** Told how each tick ended, for metrics and readiness. */
+  onTick?: (outcome: 'ok' | 'error') => void,
 ): () => void {
   if (intervalSeconds <= 0) return () => undefined;
   let running = false;
@@ -23,7 +25,9 @@ export function startScheduler(
       for (const e of events) if (e.type === 'closed' && onClosed) await onClosed(e.roundId);
       const purged = await surveys.purgeDue();
       if (purged.length) logger.info({ municipalities: purged }, 'participant lists purged');
+      onTick?.('ok');
     } catch (err) {
+      onTick?.('error');
       // The database being briefly away (a restart) is expected now and then; the next tick picks up.
       if (isDatabaseUnavailable(err))
         logger.warn({ err: safeError(err) }, 'scheduler tick skipped: database unavailable');

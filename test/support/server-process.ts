@@ -53,13 +53,15 @@ export type ServerProcess = {
 
 /**
  * Starts `node --import tsx src/server.ts` (the sources, so a fresh clone needs no build) on a free port
- * with the given environment (nothing inherited but PATH and HOME), and waits until /healthz answers 200.
+ * with the given environment (nothing inherited but PATH and HOME), and waits until /readyz answers 200 (migrated and serving).
  */
 export async function startServer(opts: {
   name: string;
   env: Record<string, string>;
   port?: number;
   readyTimeoutMs?: number;
+  /** What "started" means: `/readyz` (migrated and serving, the default) or `/healthz` (the port answers). */
+  readyPath?: '/readyz' | '/healthz';
 }): Promise<ServerProcess> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -78,6 +80,8 @@ async function startOnce(opts: {
   env: Record<string, string>;
   port?: number;
   readyTimeoutMs?: number;
+  /** What "started" means: `/readyz` (migrated and serving, the default) or `/healthz` (the port answers). */
+  readyPath?: '/readyz' | '/healthz';
 }): Promise<ServerProcess> {
   const port = opts.port ?? (await freePort());
   const env: Record<string, string> = {
@@ -147,7 +151,7 @@ async function startOnce(opts: {
         `${opts.name} was not ready within the time limit:\n${err.slice(-3000)}\n${out.slice(-3000)}`,
       );
     }
-    const ok = await fetch(`${url}/healthz`)
+    const ok = await fetch(`${url}${opts.readyPath ?? '/readyz'}`)
       .then((r) => r.status === 200)
       .catch(() => false);
     if (ok) return proc;
