@@ -198,6 +198,7 @@ export function loadElearningContent(dir: string): ElearningContent {
       if (!questions.some((q) => q.objective === o.id)) problems.push(`${displayName(questionsFile)}: ingen spørgsmål til læringsmål ${o.id}`);
     }
   }
+  problems.push(...keyPositionProblems(displayName(questionsFile), questions));
   if (problems.length || !evaluations) throw new ContentError(problems);
 
   const strip = <T extends { file: string }>({ file: _file, ...rest }: T): Omit<T, 'file'> => rest;
@@ -217,4 +218,20 @@ export function loadElearningContent(dir: string): ElearningContent {
     huskeseddel: (slug) => sortedHuskesedler.find((h) => h.slug === slug),
     question: (qid) => questions.find((q) => q.id === qid),
   };
+}
+
+/** No option position may be correct in more than this share of the questions: the order in the file must not tell the key. */
+export const MAX_KEY_POSITION_SHARE = 0.6;
+
+/** Refuses a bank whose correct options cluster at one position (e.g. always the first), naming the position. */
+export function keyPositionProblems(file: string, questions: readonly Question[]): string[] {
+  if (!questions.length) return [];
+  const counts = new Map<number, number>();
+  for (const q of questions) q.options.forEach((o, i) => o.correct && counts.set(i, (counts.get(i) ?? 0) + 1));
+  return [...counts]
+    .filter(([, n]) => n / questions.length > MAX_KEY_POSITION_SHARE)
+    .map(
+      ([i, n]) =>
+        `${file}: svarmulighed nr. ${i + 1} er rigtig i ${n} af ${questions.length} spørgsmål (over ${MAX_KEY_POSITION_SHARE * 100} %); fordel de rigtige svar på flere pladser`,
+    );
 }

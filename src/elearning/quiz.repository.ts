@@ -17,6 +17,8 @@ export type AttemptItemRow = {
   questionId: string;
   objectiveId: string;
   optionOrder: string[];
+  /** The opaque token the page carries for each option, aligned with optionOrder; empty for attempts older than tokens. */
+  optionTokens: string[];
   selected: string[] | null;
   correct: boolean | null;
 };
@@ -43,6 +45,11 @@ export const quizRepository = {
     return r ? toAttempt(r) : null;
   },
 
+  /** Drops an unfinished attempt (one drawn from an older question bank). */
+  async dropUnfinished(db: DbOrTrx, id: number): Promise<void> {
+    await db('quiz_attempts').where({ id }).whereNull('submitted_at').delete();
+  },
+
   async byId(db: DbOrTrx, id: number): Promise<AttemptRow | null> {
     const r = await db('quiz_attempts').where({ id }).first();
     return r ? toAttempt(r) : null;
@@ -53,7 +60,10 @@ export const quizRepository = {
     return rows.map(toAttempt);
   },
 
-  async create(db: DbOrTrx, a: { learnerId: number; startedAt: Date; passPercent: number; items: DrawnQuestion[] }): Promise<number> {
+  async create(
+    db: DbOrTrx,
+    a: { learnerId: number; startedAt: Date; passPercent: number; items: Array<DrawnQuestion & { optionTokens: string[] }> },
+  ): Promise<number> {
     const [row] = await db('quiz_attempts')
       .insert({ learner_id: a.learnerId, started_at: a.startedAt, question_count: a.items.length, pass_percent: a.passPercent })
       .returning('id');
@@ -65,6 +75,7 @@ export const quizRepository = {
         question_id: q.questionId,
         objective_id: q.objectiveId,
         option_order: JSON.stringify(q.optionOrder),
+        option_tokens: JSON.stringify(q.optionTokens),
         selected: null,
         correct: null,
       })),
@@ -79,6 +90,7 @@ export const quizRepository = {
       questionId: r.question_id,
       objectiveId: r.objective_id,
       optionOrder: JSON.parse(r.option_order) as string[],
+      optionTokens: r.option_tokens ? (JSON.parse(r.option_tokens) as string[]) : [],
       selected: r.selected === null ? null : (JSON.parse(r.selected) as string[]),
       correct: r.correct === null ? null : Boolean(r.correct),
     }));
@@ -100,6 +112,10 @@ export const quizRepository = {
     await db('quiz_attempt_items')
       .where({ attempt_id: attemptId, position })
       .update({ selected: selected === null ? null : JSON.stringify(selected), correct });
+  },
+
+  async saveTokens(db: DbOrTrx, attemptId: number, position: number, tokens: string[]): Promise<void> {
+    await db('quiz_attempt_items').where({ attempt_id: attemptId, position }).update({ option_tokens: JSON.stringify(tokens) });
   },
 
   async saveScore(db: DbOrTrx, attemptId: number, correctCount: number, passed: boolean): Promise<void> {

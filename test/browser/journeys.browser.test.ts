@@ -195,15 +195,28 @@ describe.skipIf(chromiumMissing)('browser journeys', () => {
       await expectAccessible(page);
       await page.getByRole('button', { name: 'Start testen' }).click();
       await page.waitForURL(/\/e-laering\/test\/forsoeg\/\d+$/);
-      expect(await page.locator('fieldset.question').count()).toBe(20);
+      expect(await page.locator('fieldset.question').count()).toBe(5);
+      expect(await page.getByRole('navigation', { name: 'Spørgsmål i testen' }).getByRole('listitem').count()).toBe(20);
       await expectAccessible(page);
+      // On a 320 px wide phone the page does not scroll sideways.
+      const desktop = page.viewportSize()!;
+      await page.setViewportSize({ width: 320, height: 800 });
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+      await page.setViewportSize(desktop);
       await page.getByRole('radio').first().check();
-      await page.getByRole('button', { name: 'Gem svar og fortsæt senere' }).click();
+      await page.getByRole('button', { name: 'Gem og fortsæt senere' }).click();
       await expect.poll(() => page.getByRole('status').textContent()).toContain('Dine svar er gemt');
+      await page.getByRole('button', { name: 'Oversigt og aflevering' }).click();
+      await page.waitForURL(/\/aflever$/);
+      expect(await h1(page)).toBe('Aflever testen');
+      expect(await page.getByText('19 spørgsmål er ikke besvaret').count()).toBe(1);
+      await expectAccessible(page);
       await page.getByRole('button', { name: 'Aflever testen' }).click();
       await page.waitForURL(/\/resultat$/);
       expect(await h1(page)).toBe('Resultat af testen');
       expect(await page.locator('.result-verdict').textContent()).toContain('Du har ikke bestået testen');
+      expect(await page.locator('.review-item').count()).toBe(20);
+      expect(await page.getByText('(rigtigt svar)').count()).toBe(0);
       await expectAccessible(page);
       const revisit = page
         .getByRole('table', { name: 'Læringsmål, hvor du svarede forkert' })
@@ -214,7 +227,7 @@ describe.skipIf(chromiumMissing)('browser journeys', () => {
       await page.waitForURL((url) => url.pathname === moduleHref);
       await expectAccessible(page);
 
-      // Second attempt by keyboard alone; the key is the question bank's, as an examiner knows it.
+      // Second attempt by keyboard alone, page by page; the key is the question bank's, as an examiner knows it.
       await page
         .getByRole('navigation', { name: 'E-læring' })
         .getByRole('link', { name: 'Afsluttende test' })
@@ -225,32 +238,39 @@ describe.skipIf(chromiumMissing)('browser journeys', () => {
       await page.waitForURL(/\/e-laering\/test\/forsoeg\/\d+$/);
       const attemptId = Number(path(page).split('/').pop());
       const items = await env.t.db('quiz_attempt_items').where({ attempt_id: attemptId }).orderBy('position');
+      // The page names options by place (q<position>-<n>); which place is right follows from the attempt's stored order.
       const correct = new Set(
-        items.flatMap((item) =>
-          content
-            .question(item.question_id)!
-            .options.filter((o) => o.correct)
-            .map((o) => `q${item.position}-${o.id}`),
-        ),
+        items.flatMap((item) => {
+          const q = content.question(item.question_id)!;
+          const order = JSON.parse(item.option_order) as string[];
+          return order.flatMap((id, i) => (q.options.find((o) => o.id === id)!.correct ? [`q${item.position}-${i + 1}`] : []));
+        }),
       );
-      let f = await tabUntil(page, (x) => x.name === 'q1', 'question 1');
-      for (let presses = 0; f.text !== 'Aflever testen'; presses++) {
-        expect(presses, 'key presses for the test').toBeLessThan(400);
-        if (f.type === 'checkbox' && correct.has(f.id) !== f.checked) await page.keyboard.press('Space');
-        if (f.type === 'radio') {
-          // Tab lands on the group's first option without choosing it; the arrow keys move and choose.
-          if (correct.has(f.id) && !f.checked) await page.keyboard.press('Space');
-          for (let k = 0; !correct.has(f.id) && k < 10; k++) {
-            await page.keyboard.press('ArrowDown');
-            f = await focused(page);
+      for (let side = 1; side <= 4; side++) {
+        const first = (side - 1) * 5 + 1;
+        let f = await tabUntil(page, (x) => x.name === `q${first}`, `question ${first}`);
+        for (let presses = 0; f.text !== 'Næste side' && f.text !== 'Gå til aflevering'; presses++) {
+          expect(presses, 'key presses for a page of the test').toBeLessThan(120);
+          if (f.type === 'checkbox' && correct.has(f.id) !== f.checked) await page.keyboard.press('Space');
+          if (f.type === 'radio') {
+            // Tab lands on the group's first option without choosing it; the arrow keys move and choose.
+            if (correct.has(f.id) && !f.checked) await page.keyboard.press('Space');
+            for (let k = 0; !correct.has(f.id) && k < 10; k++) {
+              await page.keyboard.press('ArrowDown');
+              f = await focused(page);
+            }
           }
+          await page.keyboard.press('Tab');
+          f = await focused(page);
         }
-        await page.keyboard.press('Tab');
-        f = await focused(page);
+        expect(await page.locator('input:checked').evaluateAll((els) => els.map((e) => e.id).sort())).toEqual(
+          [...correct].filter((id) => Math.ceil(Number(/^q(\d+)-/.exec(id)![1]) / 5) === side).sort(),
+        );
+        await page.keyboard.press('Enter');
+        await page.waitForURL(side < 4 ? new RegExp(`side=${side + 1}$`) : /\/aflever$/);
       }
-      expect(await page.locator('input:checked').evaluateAll((els) => els.map((e) => e.id).sort())).toEqual(
-        [...correct].sort(),
-      );
+      expect(await page.getByText('Alle spørgsmål er besvaret.').count()).toBe(1);
+      await tabUntil(page, (x) => x.text === 'Aflever testen', 'Aflever testen');
       await page.keyboard.press('Enter');
       await page.waitForURL(/\/resultat$/);
       expect(await page.locator('.result-verdict').textContent()).toBe('Du har bestået testen.');

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { csrfFrom } from '../support/saml.js';
-import { addParticipant, agentWithLink, answersFor, caseworkerAgent, content, startAttempt, uniqueEmail } from './support.js';
+import { addParticipant, agentWithLink, answersFor, caseworkerAgent, content, startAttempt, takeAttempt, uniqueEmail } from './support.js';
 import { VERIFY_LIMIT } from '../../src/elearning/certificates.routes.js';
 
 let t: TestApp;
@@ -15,25 +15,26 @@ async function csrfOf(agent: request.Agent, url = '/e-laering/test'): Promise<st
   return csrfFrom((await agent.get(url).expect(200)).text);
 }
 
-async function submit(agent: request.Agent, attemptId: number, correct: number) {
-  const csrf = csrfFrom((await agent.get(`/e-laering/test/forsoeg/${attemptId}`).expect(200)).text);
-  return agent
-    .post(`/e-laering/test/forsoeg/${attemptId}`)
-    .type('form')
-    .send({ _csrf: csrf, handling: 'aflever', ...(await answersFor(t.db, attemptId, correct)) });
-}
+/** Answers page by page and hands in from the summary page. */
+const submit = (agent: request.Agent, attemptId: number, correct: number) => takeAttempt(agent, t.db, attemptId, correct);
 
 describe('final test over HTTP', () => {
   it('when the attempt page is rendered, then it shows questions and options but never the answer key', async () => {
     const { agent } = await caseworkerAgent(t);
     const id = await startAttempt(agent, await csrfOf(agent));
-    const html = (await agent.get(`/e-laering/test/forsoeg/${id}`).expect(200)).text;
-    expect(html.match(/<fieldset class="field question">/g)).toHaveLength(20);
+    let html = '';
+    for (let side = 1; side <= 4; side++) html += (await agent.get(`/e-laering/test/forsoeg/${id}?side=${side}`).expect(200)).text;
+    expect(html.match(/<fieldset class="field question"/g)).toHaveLength(20);
+    await agent.get(`/e-laering/test/forsoeg/${id}?side=5`).expect(404);
     expect(html).not.toMatch(/correct/i);
     expect(html).not.toMatch(/data-(answer|key|right)/i);
     for (const q of content.questions) if (q.explanation) expect(html).not.toContain(q.explanation.slice(0, 40));
-    expect(html).toContain('Vælg alle rigtige svar');
-    expect(html).toContain('alle</strong> de rigtige og ingen forkerte');
+    expect(html).toContain('Vælg alle rigtige svar.');
+    // No content option id reaches the page: every value is the attempt's own token.
+    const values = [...html.matchAll(/name="q\d+" id="q\d+-\d" value="([^"]+)"/g)].map((m) => m[1]!);
+    const tokens = (await t.db('quiz_attempt_items').where({ attempt_id: id })).flatMap((i) => JSON.parse(i.option_tokens) as string[]);
+    expect(values.sort()).toEqual(tokens.sort());
+    expect(values.every((v) => v.length >= 12)).toBe(true);
     const items = await t.db('quiz_attempt_items').where({ attempt_id: id });
     const objectives = new Set(items.map((i) => i.objective_id));
     for (const o of content.objectives.filter((x) => !x.superuserOnly)) expect(objectives.has(o.id)).toBe(true);
@@ -110,7 +111,7 @@ describe('final test over HTTP', () => {
     const answers = await answersFor(t.db, id, 20);
     const partial = { q1: answers.q1!, q2: answers.q2! };
     const csrf = csrfFrom((await first.agent.get(`/e-laering/test/forsoeg/${id}`)).text);
-    await first.agent.post(`/e-laering/test/forsoeg/${id}`).type('form').send({ _csrf: csrf, handling: 'gem', ...partial }).expect(303);
+    await first.agent.post(`/e-laering/test/forsoeg/${id}`).type('form').send({ _csrf: csrf, side: '1', handling: 'gem', ...partial }).expect(303);
 
     const second = await caseworkerAgent(t, { email });
     const intro = (await second.agent.get('/e-laering/test').expect(200)).text;
@@ -119,18 +120,19 @@ describe('final test over HTTP', () => {
     const page = (await second.agent.get(`/e-laering/test/forsoeg/${id}`).expect(200)).text;
     expect(page).toContain('Du har besvaret 2 af 20 spørgsmål');
     const firstValue = Array.isArray(partial.q1) ? partial.q1[0] : partial.q1;
-    expect(page).toMatch(new RegExp(`id="q1-${firstValue}" value="${firstValue}" checked`));
+    expect(page).toMatch(new RegExp(`id="q1-\\d" value="${firstValue}" checked`));
   });
 
   it('when a submitted attempt is submitted again, then it is refused with a clear Danish message and nothing changes', async () => {
     const { agent } = await caseworkerAgent(t);
     const id = await startAttempt(agent, await csrfOf(agent));
     const csrf = csrfFrom((await agent.get(`/e-laering/test/forsoeg/${id}`)).text);
-    await agent.post(`/e-laering/test/forsoeg/${id}`).type('form').send({ _csrf: csrf, handling: 'aflever', ...(await answersFor(t.db, id, 8)) }).expect(303);
-    const again = await agent.post(`/e-laering/test/forsoeg/${id}`).type('form').send({ _csrf: csrf, handling: 'aflever', ...(await answersFor(t.db, id, 20)) });
+    expect((await submit(agent, id, 8)).status).toBe(303);
+    const again = await agent.post(`/e-laering/test/forsoeg/${id}/aflever`).type('form').send({ _csrf: csrf });
     expect(again.status).toBe(409);
     expect(again.text).toContain('Testforsøget er allerede afleveret og kan ikke ændres');
-    const draft = await agent.post(`/e-laering/test/forsoeg/${id}`).type('form').send({ _csrf: csrf, handling: 'gem', ...(await answersFor(t.db, id, 20)) });
+    const { q1, q2 } = await answersFor(t.db, id, 20);
+    const draft = await agent.post(`/e-laering/test/forsoeg/${id}`).type('form').send({ _csrf: csrf, side: '1', handling: 'gem', q1, q2 });
     expect(draft.status).toBe(409);
     const row = await t.db('quiz_attempts').where({ id }).first();
     expect(Number(row.correct_count)).toBe(8);
@@ -141,10 +143,14 @@ describe('final test over HTTP', () => {
     const { agent } = await caseworkerAgent(t);
     const id = await startAttempt(agent, await csrfOf(agent));
     const csrf = csrfFrom((await agent.get(`/e-laering/test/forsoeg/${id}`)).text);
-    const body = { _csrf: csrf, handling: 'aflever', ...(await answersFor(t.db, id, 17)) };
+    const all = await answersFor(t.db, id, 17);
+    for (let side = 1; side <= 4; side++) {
+      const fields = Object.fromEntries(Object.entries(all).filter(([k]) => Math.ceil(Number(k.slice(1)) / 5) === side));
+      await agent.post(`/e-laering/test/forsoeg/${id}`).type('form').send({ _csrf: csrf, side: String(side), handling: 'naeste', ...fields }).expect(303);
+    }
     const [a, b] = await Promise.all([
-      agent.post(`/e-laering/test/forsoeg/${id}`).type('form').send(body),
-      agent.post(`/e-laering/test/forsoeg/${id}`).type('form').send({ ...body, ...(await answersFor(t.db, id, 3)) }),
+      agent.post(`/e-laering/test/forsoeg/${id}/aflever`).type('form').send({ _csrf: csrf }),
+      agent.post(`/e-laering/test/forsoeg/${id}/aflever`).type('form').send({ _csrf: csrf }),
     ]);
     expect([a.status, b.status].sort()).toEqual([303, 409]);
     const learnerId = (await t.db('quiz_attempts').where({ id }).first()).learner_id;
@@ -233,13 +239,104 @@ describe('configuration', () => {
       const { agent } = await caseworkerAgent(local);
       const csrf = csrfFrom((await agent.get('/e-laering/test').expect(200)).text);
       const id = await startAttempt(agent, csrf);
-      const page = await agent.get(`/e-laering/test/forsoeg/${id}`).expect(200);
-      const body = { _csrf: csrfFrom(page.text), handling: 'aflever', ...(await answersFor(local.db, id, 17)) };
-      await agent.post(`/e-laering/test/forsoeg/${id}`).type('form').send(body).expect(303);
+      expect((await takeAttempt(agent, local.db, id, 17)).status).toBe(303);
       const result = (await agent.get(`/e-laering/test/forsoeg/${id}/resultat`)).text;
       expect(result).toContain('Der skal 90 % rigtige til for at bestå');
     } finally {
       await local.close();
+    }
+  });
+});
+
+describe('the test in pages, the summary before handing in, and the review', () => {
+  const pageFields = (all: Record<string, string | string[]>, side: number) =>
+    Object.fromEntries(Object.entries(all).filter(([k]) => Math.ceil(Number(k.slice(1)) / 5) === side));
+
+  it('when only the first page is answered, then the summary lists the 15 unanswered questions with links to their pages', async () => {
+    const { agent } = await caseworkerAgent(t);
+    const id = await startAttempt(agent, await csrfOf(agent));
+    const page1 = (await agent.get(`/e-laering/test/forsoeg/${id}`).expect(200)).text;
+    expect(page1).toContain('side 1 af 4');
+    expect(page1.match(/<fieldset class="field question"/g)).toHaveLength(5);
+    expect(page1).toMatch(/aria-current=page><span class="visually-hidden">Spørgsmål <\/span>1<span class="visually-hidden">, ikke besvaret, på denne side/);
+    const all = await answersFor(t.db, id, 20);
+    const next = await agent.post(`/e-laering/test/forsoeg/${id}`).type('form').send({ _csrf: csrfFrom(page1), side: '1', handling: 'naeste', ...pageFields(all, 1) });
+    expect(next.headers.location).toBe(`/e-laering/test/forsoeg/${id}?side=2`);
+    const page2 = (await agent.get(next.headers.location as string).expect(200)).text;
+    expect(page2).toContain('Du har besvaret 5 af 20 spørgsmål');
+    expect(page2).toMatch(/class="test-nav-item is-answered"[^>]*><span class="visually-hidden">Spørgsmål <\/span>5<span class="visually-hidden">, besvaret/);
+    const toSummary = await agent.post(`/e-laering/test/forsoeg/${id}`).type('form').send({ _csrf: csrfFrom(page2), side: '2', handling: 'aflever' });
+    expect(toSummary.headers.location).toBe(`/e-laering/test/forsoeg/${id}/aflever`);
+    const summary = (await agent.get(`/e-laering/test/forsoeg/${id}/aflever`).expect(200)).text;
+    expect(summary).toContain('<strong>5 af 20</strong>');
+    expect(summary).toContain('15 spørgsmål er ikke besvaret');
+    expect(summary).toContain(`href="/e-laering/test/forsoeg/${id}?side=2#spoergsmaal-6"`);
+    expect(summary).toContain(`href="/e-laering/test/forsoeg/${id}?side=4#spoergsmaal-20"`);
+    expect(summary).not.toContain('#spoergsmaal-5"');
+    expect((await t.db('quiz_attempts').where({ id }).first()).submitted_at).toBeNull();
+  });
+
+  it('when a token of another attempt or question, a question off the page or not in the attempt, or a page out of range is posted, then it is a Danish 4xx and nothing is stored', async () => {
+    const { agent } = await caseworkerAgent(t);
+    const other = await caseworkerAgent(t);
+    const otherId = await startAttempt(other.agent, await csrfOf(other.agent));
+    const foreign = await answersFor(t.db, otherId, 20);
+    const id = await startAttempt(agent, await csrfOf(agent));
+    const own = await answersFor(t.db, id, 20);
+    const csrf = csrfFrom((await agent.get(`/e-laering/test/forsoeg/${id}`)).text);
+    const post = (fields: Record<string, unknown>) => agent.post(`/e-laering/test/forsoeg/${id}`).type('form').send({ _csrf: csrf, handling: 'naeste', ...fields });
+    const swapped = { q1: own.q2!, q2: own.q1! };
+    for (const fields of [{ side: '1', q1: foreign.q1! }, { side: '1', ...swapped }, { side: '1', q6: own.q6! }, { side: '1', q99: own.q1! }]) {
+      const res = await post(fields);
+      expect(res.status).toBe(422);
+      expect(res.text).toContain('Svaret passer ikke til spørgsmålene i dit testforsøg');
+    }
+    expect((await post({ side: '9', q1: own.q1! })).status).toBe(404);
+    expect((await post({ q1: own.q1! })).status).toBe(404);
+    expect((await agent.get(`/e-laering/test/forsoeg/${id}?side=0`)).status).toBe(404);
+    const saved = await t.db('quiz_attempt_items').where({ attempt_id: id }).whereNotNull('selected');
+    expect(saved).toHaveLength(0);
+  });
+
+  it('when an attempt is failed, then its review shows each answer, right or wrong, the explanation and the module, but not the key; after a pass the key is shown', async () => {
+    const { agent } = await caseworkerAgent(t);
+    const failed = await startAttempt(agent, await csrfOf(agent));
+    expect((await takeAttempt(agent, t.db, failed, 10)).status).toBe(303);
+    const review = (await agent.get(`/e-laering/test/forsoeg/${failed}/resultat`).expect(200)).text;
+    expect(review).toContain('Gennemgang af dine svar');
+    expect(review).toMatch(/Startet \d{1,2}\. \w+ \d{4}/);
+    expect(review).toMatch(/\(\d+ minut(ter)?\)/);
+    expect(review.match(/review-verdict-ok">Rigtigt/g)).toHaveLength(10);
+    expect(review.match(/review-verdict-bad">Forkert/g)).toHaveLength(10);
+    expect(review).toContain('● Dit svar: ');
+    expect(review).not.toContain('(rigtigt svar)');
+    expect(review).toContain('De rigtige svar vises, når du har bestået testen.');
+    const first = await t.db('quiz_attempt_items').where({ attempt_id: failed, position: 1 }).first();
+    const q1 = content.question(first.question_id)!;
+    if (q1.explanation) expect(review).toContain(q1.explanation.replace(/&/g, '&amp;').replace(/"/g, '&#34;').slice(0, 40));
+    expect(review).toContain(`href="/e-laering/moduler/${content.objective(first.objective_id)!.module}"`);
+
+    const passed = await startAttempt(agent, await csrfOf(agent));
+    expect((await takeAttempt(agent, t.db, passed, 20)).status).toBe(303);
+    const again = (await agent.get(`/e-laering/test/forsoeg/${failed}/resultat`).expect(200)).text;
+    expect(again.match(/\(rigtigt svar\)/g)!.length).toBeGreaterThanOrEqual(20);
+  });
+
+  it('when TEST_REVIEW_SHOWS_KEY is never, then even a passed attempt does not show the key; when always, a failed one does', async () => {
+    for (const [setting, expected] of [
+      ['never', false],
+      ['always', true],
+    ] as const) {
+      const local = await createTestApp({ env: { TEST_REVIEW_SHOWS_KEY: setting } });
+      try {
+        const { agent } = await caseworkerAgent(local);
+        const id = await startAttempt(agent, csrfFrom((await agent.get('/e-laering/test').expect(200)).text));
+        expect((await takeAttempt(agent, local.db, id, setting === 'never' ? 20 : 3)).status).toBe(303);
+        const text = (await agent.get(`/e-laering/test/forsoeg/${id}/resultat`).expect(200)).text;
+        expect(text.includes('(rigtigt svar)'), setting).toBe(expected);
+      } finally {
+        await local.close();
+      }
     }
   });
 });

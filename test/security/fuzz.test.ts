@@ -235,12 +235,12 @@ const FORMS: Record<string, Form> = {
     who: 'caseworker',
     path: (w) => `/e-laering/test/forsoeg/${w.openAttempt}`,
     status: [422],
-    fixed: { handling: 'gem' },
+    fixed: { handling: 'gem', side: '1' },
     fields: async (w) => {
       quizBody = await answersFor(w.t.db, w.openAttempt, 20);
       const items = await w.t.db('quiz_attempt_items').where({ attempt_id: w.openAttempt }).orderBy('position');
       const optionsOf = (position: number): string[] => {
-        const raw = items.find((i) => Number(i.position) === position)!.option_order;
+        const raw = items.find((i) => Number(i.position) === position)!.option_tokens;
         return typeof raw === 'string' ? JSON.parse(raw) : raw;
       };
       const out: Record<string, Field> = {};
@@ -308,6 +308,7 @@ function evaluationFields(kind: 'elearning' | 'classroom'): Record<string, Field
 /** Posts without form fields: hostile fields are ignored, and the answer is the one the row's state gives. */
 const ACTIONS: Record<string, { who: RoleName; path: (w: World) => string; status: number }> = {
   'POST /e-laering/test/start': { who: 'caseworker', path: () => '/e-laering/test/start', status: 303 },
+  'POST /e-laering/test/forsoeg/:id/aflever': { who: 'caseworker', path: (w) => `/e-laering/test/forsoeg/${w.submittedAttempt}/aflever`, status: 409 },
   'POST /saml/logout': { who: 'anonymous', path: () => '/saml/logout', status: 303 },
   'POST /e-laering/moduler/:slug/gennemfoert': { who: 'caseworker', path: () => '/e-laering/moduler/findes-ikke/gennemfoert', status: 404 },
   'POST /kommune/deltagere/:id/slet': { who: 'projectLeader', path: (w) => `/kommune/deltagere/${w.otherMunicipalityParticipant}/slet`, status: 404 },
