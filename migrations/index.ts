@@ -7,6 +7,8 @@ import * as m005 from './20261127140000_create_reporting.js';
 import * as m006 from './20261127150000_create_round_rates.js';
 import * as m007 from './20261203100000_create_saml_sessions.js';
 import * as m008 from './20261203110000_create_rate_limits.js';
+import * as m009 from './20261203120000_elearning_progress.js';
+import * as m010 from './20261203130000_quiz_option_tokens.js';
 
 type Migration = { up: (knex: Knex) => Promise<void>; down: (knex: Knex) => Promise<void> };
 
@@ -19,6 +21,8 @@ const migrations: Array<[string, Migration]> = [
   ['20261127150000_create_round_rates', m006],
   ['20261203100000_create_saml_sessions', m007],
   ['20261203110000_create_rate_limits', m008],
+  ['20261203120000_elearning_progress', m009],
+  ['20261203130000_quiz_option_tokens', m010],
 ];
 
 /** Static list of migrations, so they load the same under tsx, vitest and compiled JS. */

@@ -1,13 +1,20 @@
 import path from 'node:path';
-import { Router } from 'express';
+import { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../app.js';
 import { contentDir } from '../shared/paths.js';
 import { NotFound, ValidationError } from '../shared/errors.js';
 import { handle, param, parseInput, takeFlash } from '../web/http.js';
-import { loadElearningContent, type ElearningContent } from './content.loader.js';
-import { answerStep, createElearningService } from './elearning.service.js';
-import { keysOf, presentProgress, splitAfterTitle } from './elearning.presenter.js';
+import { loadElearningContent, type ElearningContent, type Module } from './content.loader.js';
+import {
+  createElearningService,
+  huskeseddelPage,
+  MODULE_PAGE,
+  ModuleNotDone,
+  moduleExercises,
+  TOOLBOX_SLUG,
+} from './elearning.service.js';
+import { keysOf, missingItems, presentProgress, splitAfterTitle } from './elearning.presenter.js';
 import { learnerOf, requireLearner } from './learner.gate.js';
 import { createQuizService } from './quiz.service.js';
 import { secureRng } from './quiz.draw.js';
@@ -36,10 +43,15 @@ async function learnerEmail(db: DbOrTrx, learner: Learner): Promise<string | nul
 /** Where the content lives by default. */
 export const ELEARNING_CONTENT_DIR = path.join(contentDir, 'elearning');
 
-const stepSchema = z.object({ valg: z.string({ error: 'Vælg en handling.' }).regex(/^[A-Za-z0-9_-]{1,20}$/, 'Vælg en handling.') });
+const stepSchema = z.object({
+  valg: z.string({ error: 'Vælg en handling.' }).regex(/^[A-Za-z0-9_-]{1,20}$/, 'Vælg en handling.'),
+});
 
 /** E-learning, final test, certificates and course evaluations; content is loaded and validated here, at start-up. */
-export function elearningRoutes(deps: AppDeps, content: ElearningContent = loadElearningContent(ELEARNING_CONTENT_DIR)): Router {
+export function elearningRoutes(
+  deps: AppDeps,
+  content: ElearningContent = loadElearningContent(ELEARNING_CONTENT_DIR),
+): Router {
   const { db, clock, config } = deps;
   const elearning = createElearningService({ db, clock, content });
   const mail = createMailService(deps);
@@ -48,10 +60,16 @@ export function elearningRoutes(deps: AppDeps, content: ElearningContent = loadE
     clock,
     content,
     passPercent: config.testPassPercent,
+    reviewShowsKey: config.testReviewShowsKey,
     rng: secureRng,
     onFirstPass: async (trx, learner) => {
       const to = await learnerEmail(trx, learner);
-      if (to) await mail.enqueueTestPassed(trx, { to, name: learner.name, certificateUrl: `${config.publicUrl}/e-laering/certifikat` });
+      if (to)
+        await mail.enqueueTestPassed(trx, {
+          to,
+          name: learner.name,
+          certificateUrl: `${config.publicUrl}/e-laering/certifikat`,
+        });
     },
   });
   const evaluations = createEvaluationsService({ db, clock, content, kThreshold: config.kThreshold });
@@ -60,7 +78,9 @@ export function elearningRoutes(deps: AppDeps, content: ElearningContent = loadE
   const router = Router();
   router.use(quizRoutes({ quiz, content, learner, publicUrl: config.publicUrl, db }));
   router.use(certificateRoutes({ db, rateLimits: deps.rateLimits }));
-  router.use(evaluationRoutes({ db, evaluations, content, publicUrl: config.publicUrl, rateLimits: deps.rateLimits }));
+  router.use(
+    evaluationRoutes({ db, evaluations, content, publicUrl: config.publicUrl, rateLimits: deps.rateLimits }),
+  );
 
   router.get(
     '/e-laering',
@@ -89,25 +109,44 @@ export function elearningRoutes(deps: AppDeps, content: ElearningContent = loadE
     }),
   );
 
+  /** The module page, also as the 422 answer when the completion button is pressed too early. */
+  const renderModule = async (
+    res: Response,
+    me: Learner,
+    module: Module,
+    opts: { flash: string | null; notDone?: ModuleNotDone },
+  ) => {
+    const status = (await elearning.progress(me)).find((p) => p.module.slug === module.slug)!;
+    const done = await elearning.exercisesDone(me);
+    const seen = await elearning.pagesSeen(me, module.slug);
+    res.status(opts.notDone ? 422 : 200).render('elearning/module', {
+      title: module.title,
+      module,
+      status,
+      flash: opts.flash,
+      notDone: opts.notDone ? { message: opts.notDone.message, missing: opts.notDone.missing } : null,
+      objectives: module.objectives.map((id) => content.objective(id)!).filter(Boolean),
+      exercises: moduleExercises(content, module).map((e) => ({ ...e, times: done.get(e.id) ?? 0 })),
+      huskesedler:
+        module.slug === TOOLBOX_SLUG
+          ? content.huskesedler.map((h) => ({
+              slug: h.slug,
+              title: h.title,
+              seen: seen.has(huskeseddelPage(h.slug)),
+            }))
+          : [],
+      missingItems,
+    });
+  };
+
   router.get(
     '/e-laering/moduler/:slug',
     learner,
     handle(async (req, res) => {
       const me = learnerOf(res);
       const module = elearning.moduleFor(me, param(req, 'slug'));
-      await elearning.markStarted(me, module.slug);
-      const status = (await elearning.progress(me)).find((p) => p.module.slug === module.slug)!;
-      const done = await elearning.exercisesDone(me);
-      const flash = takeFlash(req);
-      res.render('elearning/module', {
-        title: module.title,
-        module,
-        status,
-        flash,
-        objectives: module.objectives.map((id) => content.objective(id)!).filter(Boolean),
-        exercises: content.exercises.filter((e) => e.module === module.slug).map((e) => ({ id: e.id, title: e.title, times: done.get(e.id) ?? 0 })),
-        huskesedler: module.slug === 'vaerktoejskasse' ? content.huskesedler : [],
-      });
+      await elearning.seePage(me, module.slug, MODULE_PAGE);
+      await renderModule(res, me, module, { flash: takeFlash(req) });
     }),
   );
 
@@ -117,7 +156,12 @@ export function elearningRoutes(deps: AppDeps, content: ElearningContent = loadE
     handle(async (req, res) => {
       const me = learnerOf(res);
       const module = elearning.moduleFor(me, param(req, 'slug'));
-      await elearning.markCompleted(me, module.slug);
+      try {
+        await elearning.markCompleted(me, module.slug);
+      } catch (err) {
+        if (!(err instanceof ModuleNotDone)) throw err;
+        return renderModule(res, me, module, { flash: null, notDone: err });
+      }
       req.session.flash = `Modulet "${module.title}" er markeret som gennemført.`;
       res.redirect(303, `/e-laering/moduler/${module.slug}`);
     }),
@@ -129,7 +173,7 @@ export function elearningRoutes(deps: AppDeps, content: ElearningContent = loadE
     handle(async (req, res) => {
       const h = content.huskeseddel(param(req, 'slug'));
       if (!h) throw new NotFound('Huskesedlen findes ikke.');
-      await elearning.markStarted(learnerOf(res), 'vaerktoejskasse');
+      await elearning.seePage(learnerOf(res), TOOLBOX_SLUG, huskeseddelPage(h.slug));
       res.render('elearning/huskeseddel', { title: h.title, h, parts: splitAfterTitle(h), keysOf });
     }),
   );
@@ -141,7 +185,11 @@ export function elearningRoutes(deps: AppDeps, content: ElearningContent = loadE
       const me = learnerOf(res);
       const exercise = elearning.exerciseFor(me, param(req, 'id'));
       await elearning.markStarted(me, exercise.module);
-      res.render('elearning/exercise', { title: exercise.title, exercise, objectives: exercise.objectives.map((id) => content.objective(id)!).filter(Boolean) });
+      res.render('elearning/exercise', {
+        title: exercise.title,
+        exercise,
+        objectives: exercise.objectives.map((id) => content.objective(id)!).filter(Boolean),
+      });
     }),
   );
 
@@ -157,7 +205,15 @@ export function elearningRoutes(deps: AppDeps, content: ElearningContent = loadE
     handle(async (req, res) => {
       const exercise = elearning.exerciseFor(learnerOf(res), param(req, 'id'));
       const n = stepOf(param(req, 'n'), exercise.steps.length);
-      res.render('elearning/exercise-step', { title: `${exercise.title} – trin ${n}`, exercise, n, step: exercise.steps[n - 1]!, outcome: null, chosen: null, keysOf });
+      res.render('elearning/exercise-step', {
+        title: `${exercise.title} – trin ${n}`,
+        exercise,
+        n,
+        step: exercise.steps[n - 1]!,
+        outcome: null,
+        chosen: null,
+        keysOf,
+      });
     }),
   );
 
@@ -173,15 +229,38 @@ export function elearningRoutes(deps: AppDeps, content: ElearningContent = loadE
       let choice: string;
       try {
         choice = parseInput(stepSchema, req.body, 'Vælg en handling, før du går videre.').valg;
-        if (!step.options.some((o) => o.id === choice)) throw new ValidationError('Vælg en handling, før du går videre.', { valg: 'Vælg en handling.' });
+        if (!step.options.some((o) => o.id === choice))
+          throw new ValidationError('Vælg en handling, før du går videre.', { valg: 'Vælg en handling.' });
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
-        return res.status(422).render('elearning/exercise-step', { title, exercise, n, step, outcome: null, chosen: null, error: 'Vælg en af handlingerne, før du trykker Udfør.', keysOf });
+        return res
+          .status(422)
+          .render('elearning/exercise-step', {
+            title,
+            exercise,
+            n,
+            step,
+            outcome: null,
+            chosen: null,
+            error: 'Vælg en af handlingerne, før du trykker Udfør.',
+            keysOf,
+          });
       }
-      const outcome = answerStep(exercise, n - 1, choice);
+      const answer = await elearning.answerExerciseStep(me, exercise.id, n - 1, choice);
+      const outcome = { correct: answer.correct, message: answer.message };
       const last = n === exercise.steps.length;
-      if (outcome.correct && last) await elearning.recordExerciseDone(me, exercise.id);
-      res.render('elearning/exercise-step', { title, exercise, n, step, outcome, chosen: choice, last, keysOf });
+      res.render('elearning/exercise-step', {
+        title,
+        exercise,
+        n,
+        step,
+        outcome,
+        chosen: choice,
+        last,
+        solved: answer.exerciseSolved,
+        unsolvedSteps: answer.unsolvedSteps,
+        keysOf,
+      });
     }),
   );
 

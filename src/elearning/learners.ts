@@ -21,8 +21,20 @@ export const LEARNER_GROUP_LABELS: Record<LearnerGroup, string> = {
   oevrige: 'Øvrige brugere',
 };
 
+/** Survey groups whose participants take the e-learning; a participant flagged as superuser does too. */
+export const LEARNER_SURVEY_GROUPS: readonly string[] = [
+  'sagsbehandler-ydelsescenter',
+  'sagsbehandler-udenfor',
+  'informationssoegende',
+];
+
 /** SAML roles that take the e-learning (PRODUCT.md "People and roles"). */
-export const LEARNER_ROLES: readonly Role[] = ['sagsbehandler-ydelsescenter', 'sagsbehandler-udenfor', 'informationssoegende', 'superbruger'];
+export const LEARNER_ROLES: readonly Role[] = [
+  'sagsbehandler-ydelsescenter',
+  'sagsbehandler-udenfor',
+  'informationssoegende',
+  'superbruger',
+];
 
 export type LearnerIdentity = {
   key: string;
@@ -40,15 +52,34 @@ export type LearnerIdentity = {
 export type Learner = LearnerIdentity & { id: number };
 
 /** The learner group from the superuser flag/role and the survey group/job role. */
-export function learnerGroupOf(input: { superuser: boolean; surveyGroup: string | null; roles: readonly string[] }): LearnerGroup {
+export function learnerGroupOf(input: {
+  superuser: boolean;
+  surveyGroup: string | null;
+  roles: readonly string[];
+}): LearnerGroup {
   if (input.superuser || input.roles.includes('superbruger')) return 'superbrugere';
-  if (input.surveyGroup === 'sagsbehandler-ydelsescenter' || input.roles.includes('sagsbehandler-ydelsescenter')) return 'sagsbehandlere-ydelsescenter';
+  if (
+    input.surveyGroup === 'sagsbehandler-ydelsescenter' ||
+    input.roles.includes('sagsbehandler-ydelsescenter')
+  )
+    return 'sagsbehandlere-ydelsescenter';
   return 'oevrige';
 }
 
-type ParticipantRow = { id: number; municipality_code: number; name: string; survey_group: string; superuser: boolean | number };
+type ParticipantRow = {
+  id: number;
+  municipality_code: number;
+  name: string;
+  survey_group: string;
+  superuser: boolean | number;
+};
 
-function fromParticipant(p: ParticipantRow, roles: readonly string[], userId: number | null, via: 'link' | 'saml'): LearnerIdentity {
+function fromParticipant(
+  p: ParticipantRow,
+  roles: readonly string[],
+  userId: number | null,
+  via: 'link' | 'saml',
+): LearnerIdentity {
   const superuser = Boolean(p.superuser) || roles.includes('superbruger');
   const group = learnerGroupOf({ superuser, surveyGroup: p.survey_group, roles });
   return {
@@ -75,7 +106,9 @@ export async function identifyLearner(
 ): Promise<LearnerIdentity | null> {
   const { link, user } = session;
   if (link && purposes.includes(link.purpose)) {
-    const p = await db<ParticipantRow>('participants').where({ id: link.participantId, municipality_code: link.municipalityCode }).first();
+    const p = await db<ParticipantRow>('participants')
+      .where({ id: link.participantId, municipality_code: link.municipalityCode })
+      .first();
     return p ? fromParticipant(p, [], null, 'link') : null;
   }
   if (!user) return null;
@@ -118,7 +151,9 @@ export async function ensureLearner(db: DbOrTrx, clock: Clock, identity: Learner
     .insert({ learner_key: identity.key, created_at: now, ...snapshot })
     .onConflict('learner_key')
     .ignore();
-  const row = await db('learners').where({ learner_key: identity.key }).first('id', 'name', 'learner_group', 'municipality_code', 'superuser', 'user_id');
+  const row = await db('learners')
+    .where({ learner_key: identity.key })
+    .first('id', 'name', 'learner_group', 'municipality_code', 'superuser', 'user_id');
   const id = Number(row.id);
   const changed =
     row.name !== identity.name ||

@@ -3,14 +3,33 @@ import { stringify } from 'csv-stringify';
 import type { AppDeps } from '../app.js';
 import { municipalitiesRepository } from '../municipalities/municipalities.repository.js';
 import { effectiveK } from '../surveys/anonymity.js';
+import { combineProgress, median } from '../elearning/elearning.stats.js';
+import { LEARNER_GROUPS, LEARNER_GROUP_LABELS } from '../elearning/learners.js';
+import type { DashboardService } from './dashboard.service.js';
 import type { Dialect, ReadinessFilter } from './readiness.export.js';
 
-export const LEARNING_COLUMNS = ['kommunekode', 'kommune', 'region', 'bolge', 'laeringsgruppe', 'tilmeldte', 'moduler_gennemfoert', 'bestaaet', 'bestaaelsesprocent', 'gennemsnit_bedste_score'] as const;
-const GROUPS: Array<[string, string]> = [
-  ['superbrugere', 'Superbrugere'],
-  ['sagsbehandlere-ydelsescenter', 'Sagsbehandlere i ydelsescenter'],
-  ['oevrige', 'Øvrige brugere'],
-];
+/**
+ * The first ten columns are the export's original ones (BI tools read them by name); the rest were added.
+ * `bestaaelsesprocent` is passed among all registered, the same as `bestaaet_pct_af_tilmeldte`.
+ */
+export const LEARNING_COLUMNS = [
+  'kommunekode',
+  'kommune',
+  'region',
+  'bolge',
+  'laeringsgruppe',
+  'tilmeldte',
+  'moduler_gennemfoert',
+  'bestaaet',
+  'bestaaelsesprocent',
+  'gennemsnit_bedste_score',
+  'begyndt',
+  'alle_moduler_gennemfoert',
+  'tog_testen',
+  'bestaaet_pct_af_dem_der_tog_testen',
+  'bestaaet_pct_af_tilmeldte',
+  'median_forsoeg_til_bestaaet',
+] as const;
 
 export type LearningRow = {
   kommunekode: number;
@@ -18,58 +37,69 @@ export type LearningRow = {
   region: string;
   bolge: number | null;
   laeringsgruppe: string;
+  /** Registered: participants in a learner group and anyone else who has opened the e-learning. */
   tilmeldte: number;
+  /** Module completions by the completion rule (pages seen, exercises solved, marked). */
   moduler_gennemfoert: number;
   bestaaet: number;
   bestaaelsesprocent: number | null;
   gennemsnit_bedste_score: number | null;
+  /** Seen a page of a module or started the test. */
+  begyndt: number;
+  alle_moduler_gennemfoert: number;
+  /** Submitted at least one attempt. */
+  tog_testen: number;
+  bestaaet_pct_af_dem_der_tog_testen: number | null;
+  bestaaet_pct_af_tilmeldte: number | null;
+  median_forsoeg_til_bestaaet: number | null;
 };
 
-/** Municipality × learner group: enrolled, module completions, passed, pass rate, mean best score (hidden below k testees). */
-export async function learningRows(deps: Pick<AppDeps, 'db' | 'config'>, filter: ReadinessFilter = {}): Promise<LearningRow[]> {
-  const { db } = deps;
+type ExportDeps = Pick<AppDeps, 'db' | 'config'> & {
+  dashboards: Pick<DashboardService, 'learningByMunicipality'>;
+};
+
+const pct = (rate: number | null): number | null => (rate === null ? null : Math.round(1000 * rate) / 10);
+
+/**
+ * Municipality × learner group: registered, started, completions, took the test, passed and both pass
+ * rates, with the score-like figures (mean best score, median attempts to pass) hidden below k people,
+ * as the mean best score always was.
+ */
+export async function learningRows(deps: ExportDeps, filter: ReadinessFilter = {}): Promise<LearningRow[]> {
   const k = effectiveK(deps.config.kThreshold);
-  const municipalities = (await municipalitiesRepository.list(db)).filter(
-    (m) => (filter.municipalityCode === undefined || m.code === filter.municipalityCode) && (filter.wave === undefined || m.wave === filter.wave) && (filter.region === undefined || m.region === filter.region),
+  const municipalities = (await municipalitiesRepository.list(deps.db)).filter(
+    (m) =>
+      (filter.municipalityCode === undefined || m.code === filter.municipalityCode) &&
+      (filter.wave === undefined || m.wave === filter.wave) &&
+      (filter.region === undefined || m.region === filter.region),
   );
-  const enrolled = await db('learners').whereNotNull('municipality_code').groupBy('municipality_code', 'learner_group').select('municipality_code', 'learner_group').count<Array<{ municipality_code: number; learner_group: string; n: number }>>({ n: '*' });
-  const modules = await db('elearning_progress as p').join('learners as l', 'l.id', 'p.learner_id').whereNotNull('p.completed_at').groupBy('l.municipality_code', 'l.learner_group').select('l.municipality_code', 'l.learner_group').count<Array<{ municipality_code: number; learner_group: string; n: number }>>({ n: '*' });
-  const best = await db('quiz_attempts as a')
-    .join('learners as l', 'l.id', 'a.learner_id')
-    .whereNotNull('a.submitted_at')
-    .groupBy('a.learner_id', 'l.municipality_code', 'l.learner_group')
-    .select('l.municipality_code', 'l.learner_group')
-    .max({ best: db.raw('100.0 * a.correct_count / a.question_count') })
-    .max({ passed: db.raw('case when a.passed then 1 else 0 end') });
-  const key = (code: unknown, group: unknown) => `${Number(code)}|${String(group)}`;
-  const en = new Map(enrolled.map((r) => [key(r.municipality_code, r.learner_group), Number(r.n)]));
-  const mo = new Map(modules.map((r) => [key(r.municipality_code, r.learner_group), Number(r.n)]));
-  const tested = new Map<string, { scores: number[]; passed: number }>();
-  for (const r of best as Array<{ municipality_code: number; learner_group: string; best: number; passed: number }>) {
-    const kk = key(r.municipality_code, r.learner_group);
-    const t = tested.get(kk) ?? { scores: [], passed: 0 };
-    t.scores.push(Number(r.best));
-    t.passed += Number(r.passed) ? 1 : 0;
-    tested.set(kk, t);
-  }
+  const cells = await deps.dashboards.learningByMunicipality(municipalities.map((m) => m.code));
   const rows: LearningRow[] = [];
   for (const m of municipalities) {
-    for (const [group, label] of GROUPS) {
-      const kk = key(m.code, group);
-      const n = en.get(kk) ?? 0;
-      if (!n) continue;
-      const t = tested.get(kk);
+    for (const group of LEARNER_GROUPS) {
+      const cell = cells.find((c) => c.municipalityCode === m.code && c.group === group);
+      if (!cell || !cell.registered) continue;
+      const f = combineProgress([cell]);
       rows.push({
         kommunekode: m.code,
         kommune: m.name,
         region: m.region,
         bolge: m.wave,
-        laeringsgruppe: label,
-        tilmeldte: n,
-        moduler_gennemfoert: mo.get(kk) ?? 0,
-        bestaaet: t?.passed ?? 0,
-        bestaaelsesprocent: Math.round((1000 * (t?.passed ?? 0)) / n) / 10,
-        gennemsnit_bedste_score: t && t.scores.length >= k ? Math.round((10 * t.scores.reduce((a, b) => a + b, 0)) / t.scores.length) / 10 : null,
+        laeringsgruppe: LEARNER_GROUP_LABELS[group],
+        tilmeldte: f.registered,
+        moduler_gennemfoert: Object.values(cell.completedByModule).reduce((a, b) => a + b, 0),
+        bestaaet: f.passed,
+        bestaaelsesprocent: pct(f.passRateOfRegistered),
+        gennemsnit_bedste_score:
+          cell.bestScores.length >= k
+            ? Math.round((10 * cell.bestScores.reduce((a, b) => a + b, 0)) / cell.bestScores.length) / 10
+            : null,
+        begyndt: f.started,
+        alle_moduler_gennemfoert: f.completedAll,
+        tog_testen: f.tested,
+        bestaaet_pct_af_dem_der_tog_testen: pct(f.passRateOfTested),
+        bestaaet_pct_af_tilmeldte: pct(f.passRateOfRegistered),
+        median_forsoeg_til_bestaaet: cell.attemptsToPass.length >= k ? median(cell.attemptsToPass) : null,
       });
     }
   }
@@ -77,13 +107,33 @@ export async function learningRows(deps: Pick<AppDeps, 'db' | 'config'>, filter:
 }
 
 /** The learning export as CSV in the Danish Excel dialect or RFC 4180. */
-export function learningCsvStream(deps: Pick<AppDeps, 'db' | 'config'>, filter: ReadinessFilter = {}, dialect: Dialect = 'excel'): Readable {
+export function learningCsvStream(
+  deps: ExportDeps,
+  filter: ReadinessFilter = {},
+  dialect: Dialect = 'excel',
+): Readable {
   const excel = dialect === 'excel';
   const num = (x: number | null) => (x === null ? '' : excel ? x.toFixed(1).replace('.', ',') : x.toFixed(1));
-  const csv = stringify({ delimiter: excel ? ';' : ',', record_delimiter: '\r\n', bom: excel, header: true, columns: [...LEARNING_COLUMNS] });
+  const csv = stringify({
+    delimiter: excel ? ';' : ',',
+    record_delimiter: '\r\n',
+    bom: excel,
+    header: true,
+    columns: [...LEARNING_COLUMNS],
+  });
   const source = Readable.from(
     (async function* () {
-      for (const r of await learningRows(deps, filter)) yield { ...r, bolge: r.bolge ?? '', bestaaelsesprocent: num(r.bestaaelsesprocent), gennemsnit_bedste_score: num(r.gennemsnit_bedste_score) };
+      for (const r of await learningRows(deps, filter)) {
+        yield {
+          ...r,
+          bolge: r.bolge ?? '',
+          bestaaelsesprocent: num(r.bestaaelsesprocent),
+          gennemsnit_bedste_score: num(r.gennemsnit_bedste_score),
+          bestaaet_pct_af_dem_der_tog_testen: num(r.bestaaet_pct_af_dem_der_tog_testen),
+          bestaaet_pct_af_tilmeldte: num(r.bestaaet_pct_af_tilmeldte),
+          median_forsoeg_til_bestaaet: num(r.median_forsoeg_til_bestaaet),
+        };
+      }
     })(),
   );
   source.on('error', (err) => csv.destroy(err));
