@@ -48,21 +48,25 @@ const stamp = (d: Date) =>
     .replace('T', '-');
 const BACKUP_NAME = /^parat-\d{8}-\d{6}Z\.(sqlite|pgdump)$/;
 
+/** One connection to the configured database (or to another SQLite file), for the backup tools only. */
+function openOne(cfg: DatabaseConfig, sqliteFile?: string): Knex {
+  return cfg.client === 'pg' && !sqliteFile
+    ? knexFactory({
+        client: 'pg',
+        connection: cfg.url,
+        searchPath: cfg.searchPath ? [cfg.searchPath] : undefined,
+        pool: { min: 0, max: 1 },
+      })
+    : knexFactory({
+        client: 'sqlite3',
+        connection: { filename: sqliteFile ?? (cfg as { filename: string }).filename },
+        useNullAsDefault: true,
+        pool: { min: 1, max: 1 },
+      });
+}
+
 async function appliedMigrations(cfg: DatabaseConfig, filename?: string): Promise<string[]> {
-  const db =
-    cfg.client === 'pg'
-      ? knexFactory({
-          client: 'pg',
-          connection: cfg.url,
-          searchPath: cfg.searchPath ? [cfg.searchPath] : undefined,
-          pool: { min: 0, max: 1 },
-        })
-      : knexFactory({
-          client: 'sqlite3',
-          connection: { filename: filename ?? cfg.filename },
-          useNullAsDefault: true,
-          pool: { min: 1, max: 1 },
-        });
+  const db = openOne(cfg, filename);
   try {
     if (!(await db.schema.hasTable('knex_migrations'))) return [];
     return (await db('knex_migrations').orderBy('id').pluck('name')) as string[];
@@ -106,12 +110,7 @@ export async function backupDatabase(opts: {
       );
     }
   } else {
-    const db = knexFactory({
-      client: 'sqlite3',
-      connection: { filename: opts.database.filename },
-      useNullAsDefault: true,
-      pool: { min: 1, max: 1 },
-    });
+    const db = openOne(opts.database);
     try {
       await db.raw('PRAGMA busy_timeout = 10000');
       await db.raw('VACUUM INTO ?', [partial]);
@@ -214,7 +213,7 @@ export async function restoreDatabase(opts: {
     // The dump creates its schema when it lists one; otherwise (public, on some versions) it must exist already.
     const { stdout: listing } = await run('pg_restore', ['--list', dataFile]);
     const createsSchema = new RegExp(`\\bSCHEMA - ${manifest.schema}\\b`).test(listing);
-    const db = knexFactory({ client: 'pg', connection: target.url, pool: { min: 0, max: 1 } });
+    const db = openOne({ client: 'pg', url: target.url });
     try {
       if (opts.force) await db.raw('drop schema if exists ?? cascade', [manifest.schema!]);
       // An empty schema of that name (made by a database administrator) is replaced; a non-empty one stops the restore.
@@ -241,12 +240,7 @@ export async function restoreDatabase(opts: {
     await afterwards(target, opts.afterRestore);
     return manifest;
   }
-  const check = knexFactory({
-    client: 'sqlite3',
-    connection: { filename: dataFile },
-    useNullAsDefault: true,
-    pool: { min: 1, max: 1 },
-  });
+  const check = openOne(target, dataFile);
   try {
     const rows = (await check.raw('PRAGMA integrity_check')) as Array<Record<string, string>>;
     if (Object.values(rows[0] ?? {})[0] !== 'ok')
@@ -268,20 +262,7 @@ async function afterwards(
   fn: ((db: Knex) => Promise<void>) | undefined,
 ): Promise<void> {
   if (!fn) return;
-  const db =
-    target.client === 'pg'
-      ? knexFactory({
-          client: 'pg',
-          connection: target.url,
-          searchPath: target.searchPath ? [target.searchPath] : undefined,
-          pool: { min: 0, max: 1 },
-        })
-      : knexFactory({
-          client: 'sqlite3',
-          connection: { filename: target.filename },
-          useNullAsDefault: true,
-          pool: { min: 1, max: 1 },
-        });
+  const db = openOne(target);
   try {
     await fn(db);
   } finally {
