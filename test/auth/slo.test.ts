@@ -15,7 +15,7 @@ import {
 } from '../../src/auth/saml/dev-idp/token.js';
 import { certBody, generateKeyPair, type KeyPair } from '../../src/auth/saml/keys.js';
 import { loadIdpSource } from '../../src/auth/saml/idp-metadata.js';
-import { createApp } from '../../src/app.js';
+import { createApp, type AppDeps } from '../../src/app.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { csrfFrom, tokenInput } from '../support/saml.js';
@@ -87,22 +87,41 @@ function readSignedRedirect(location: string, kind: 'SAMLRequest' | 'SAMLRespons
   return new DOMParser().parseFromString(xml, 'text/xml');
 }
 
-/** Logs in through the outside IdP (same browser); returns the NameID and SessionIndex the IdP gave. */
-async function login(agent: ReturnType<typeof request.agent>, app = t.app) {
+/**
+ * Starts a login in `agent` and answers it as the outside IdP would: an assertion signed with `signer`,
+ * encrypted to `encCert`, in a Response. Returns the base64 Response and what the IdP put in it.
+ */
+async function idpAnswer(
+  agent: ReturnType<typeof request.agent>,
+  opts: { deps?: AppDeps; signer?: KeyPair; encCert?: string; nameId?: string } = {},
+) {
+  const deps = opts.deps ?? t.deps;
+  const signer = opts.signer ?? idpKeys;
   const started = await agent.get('/saml/login').expect(302);
-  void app;
-  const location = started.headers.location as string;
   const xml = zlib
-    .inflateRawSync(Buffer.from(new URL(location).searchParams.get('SAMLRequest')!, 'base64'))
+    .inflateRawSync(
+      Buffer.from(new URL(started.headers.location as string).searchParams.get('SAMLRequest')!, 'base64'),
+    )
     .toString('utf8');
   const requestId = /ID="([^"]+)"/.exec(xml)![1]!;
+  const input = {
+    ...tokenInput(deps, requestId),
+    idpEntityId: IDP,
+    ...(opts.nameId ? { nameId: opts.nameId } : {}),
+  };
+  const assertion = signAssertion(buildAssertionXml(input), signer.key, signer.cert);
+  const encrypted = await encryptAssertion(assertion, opts.encCert ?? deps.saml.sp.encKeys.cert);
+  return {
+    samlResponse: Buffer.from(wrapResponse(encrypted, input)).toString('base64'),
+    sessionIndex: /SessionIndex="([^"]+)"/.exec(assertion)![1]!,
+    started,
+  };
+}
+
+/** Logs in through the outside IdP (same browser); returns the NameID and SessionIndex the IdP gave. */
+async function login(agent: ReturnType<typeof request.agent>) {
   const nameId = `urn:uuid:${crypto.randomUUID()}`;
-  const input = { ...tokenInput(t.deps, requestId), idpEntityId: IDP, nameId };
-  const assertion = signAssertion(buildAssertionXml(input), idpKeys.key, idpKeys.cert);
-  const sessionIndex = /SessionIndex="([^"]+)"/.exec(assertion)![1]!;
-  const samlResponse = Buffer.from(
-    wrapResponse(await encryptAssertion(assertion, t.deps.saml.sp.encKeys.cert), input),
-  ).toString('base64');
+  const { samlResponse, sessionIndex } = await idpAnswer(agent, { nameId });
   const res = await agent.post('/saml/acs').type('form').send({ SAMLResponse: samlResponse });
   expect(res.status).toBe(303);
   return {
@@ -232,18 +251,7 @@ describe('single logout started by the IdP', () => {
 describe('a login bound to the browser that started it', () => {
   it('when a response captured from one browser is posted from another, then it is refused and logs nobody in', async () => {
     const victim = request.agent(t.app);
-    const started = await victim.get('/saml/login').expect(302);
-    const xml = zlib
-      .inflateRawSync(
-        Buffer.from(new URL(started.headers.location as string).searchParams.get('SAMLRequest')!, 'base64'),
-      )
-      .toString();
-    const requestId = /ID="([^"]+)"/.exec(xml)![1]!;
-    const input = { ...tokenInput(t.deps, requestId), idpEntityId: IDP };
-    const assertion = signAssertion(buildAssertionXml(input), idpKeys.key, idpKeys.cert);
-    const samlResponse = Buffer.from(
-      wrapResponse(await encryptAssertion(assertion, t.deps.saml.sp.encKeys.cert), input),
-    ).toString('base64');
+    const { samlResponse } = await idpAnswer(victim);
     const attacker = request.agent(t.app);
     await attacker.get('/saml/login').expect(302);
     const res = await attacker.post('/saml/acs').type('form').send({ SAMLResponse: samlResponse });
@@ -324,31 +332,12 @@ describe('SP metadata for the IdP', () => {
       `<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${certBody(sep.deps.saml.sp.keys.cert)}`,
     );
     const agent = request.agent(sep.app);
-    const started = await agent.get('/saml/login').expect(302);
-    const xml = zlib
-      .inflateRawSync(
-        Buffer.from(new URL(started.headers.location as string).searchParams.get('SAMLRequest')!, 'base64'),
-      )
-      .toString();
-    const input = { ...tokenInput(sep.deps, /ID="([^"]+)"/.exec(xml)![1]!), idpEntityId: IDP };
-    const assertion = signAssertion(buildAssertionXml(input), idpKeys.key, idpKeys.cert);
-    const toSigningCert = Buffer.from(
-      wrapResponse(await encryptAssertion(assertion, sep.deps.saml.sp.keys.cert), input),
-    ).toString('base64');
+    const toSigningCert = (await idpAnswer(agent, { deps: sep.deps, encCert: sep.deps.saml.sp.keys.cert }))
+      .samlResponse;
     expect((await agent.post('/saml/acs').type('form').send({ SAMLResponse: toSigningCert })).status).toBe(
       403,
     );
-    const started2 = await agent.get('/saml/login').expect(302);
-    const xml2 = zlib
-      .inflateRawSync(
-        Buffer.from(new URL(started2.headers.location as string).searchParams.get('SAMLRequest')!, 'base64'),
-      )
-      .toString();
-    const input2 = { ...tokenInput(sep.deps, /ID="([^"]+)"/.exec(xml2)![1]!), idpEntityId: IDP };
-    const assertion2 = signAssertion(buildAssertionXml(input2), idpKeys.key, idpKeys.cert);
-    const toEncCert = Buffer.from(
-      wrapResponse(await encryptAssertion(assertion2, enc.cert), input2),
-    ).toString('base64');
+    const toEncCert = (await idpAnswer(agent, { deps: sep.deps, encCert: enc.cert })).samlResponse;
     expect((await agent.post('/saml/acs').type('form').send({ SAMLResponse: toEncCert })).status).toBe(303);
   });
 });
@@ -391,17 +380,7 @@ describe('IdP metadata that changes', () => {
       // A login signed with the new key goes through an app reading this source.
       const app = createApp({ ...t.deps, saml: { ...t.deps.saml, idp: source } });
       const agent = request.agent(app);
-      const started = await agent.get('/saml/login').expect(302);
-      const xml = zlib
-        .inflateRawSync(
-          Buffer.from(new URL(started.headers.location as string).searchParams.get('SAMLRequest')!, 'base64'),
-        )
-        .toString();
-      const input = { ...tokenInput(t.deps, /ID="([^"]+)"/.exec(xml)![1]!), idpEntityId: IDP };
-      const assertion = signAssertion(buildAssertionXml(input), newKeys.key, newKeys.cert);
-      const samlResponse = Buffer.from(
-        wrapResponse(await encryptAssertion(assertion, t.deps.saml.sp.encKeys.cert), input),
-      ).toString('base64');
+      const { samlResponse } = await idpAnswer(agent, { signer: newKeys });
       expect((await agent.post('/saml/acs').type('form').send({ SAMLResponse: samlResponse })).status).toBe(
         303,
       );
