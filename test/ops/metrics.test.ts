@@ -15,21 +15,8 @@ import { startScheduler } from '../../src/surveys/scheduler.js';
 import { createSurveyServices } from '../../src/surveys/surveys.services.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { startupListener } from '../../src/web/readiness.js';
+import { parsePrometheus as parse, type Sample } from '../support/prometheus.js';
 
-type Sample = { name: string; labels: Record<string, string>; value: number };
-
-/** The samples of a Prometheus text exposition. */
-function parse(text: string): Sample[] {
-  const out: Sample[] = [];
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)$/.exec(line);
-    if (!m) continue;
-    const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!;
-    out.push({ name: m[1]!, labels, value: Number(m[3]) });
-  }
-  return out;
-}
 
 /** The value of one series (0 when the series is not there yet). */
 function value(samples: Sample[], name: string, labels: Record<string, string> = {}): number {

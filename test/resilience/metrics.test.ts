@@ -17,25 +17,13 @@ import {
   type SharedDb,
   type Sink,
 } from './support.js';
+import { parsePrometheus as parse, type Sample } from '../support/prometheus.js';
 
 const VUS = 16;
 const LOAD_MS = 8_000;
 // The run on each database covers its kind (CI runs the suite once per database); without a server, SQLite only.
 const kinds: TestDbKind[] = [testDbKind()];
 
-type Sample = { name: string; labels: Record<string, string>; value: number };
-
-function parse(text: string): Sample[] {
-  const out: Sample[] = [];
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)$/.exec(line);
-    if (!m) continue;
-    const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!;
-    out.push({ name: m[1]!, labels, value: Number(m[3]) });
-  }
-  return out;
-}
 
 /** The sum over the series of one metric whose labels pass `where`. */
 const total = (samples: Sample[], name: string, where: (l: Record<string, string>) => boolean = () => true) =>
