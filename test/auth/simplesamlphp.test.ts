@@ -21,6 +21,7 @@ import {
   type SimpleSamlPhpIdp,
   type SspUser,
 } from '../support/simplesamlphp.js';
+import { freePort } from '../support/server-process.js';
 
 /**
  * SimpleSAMLphp (Debian's package) as the IdP: it reads Parat's SP metadata settings, checks the signed
@@ -81,14 +82,6 @@ const USERS = {
     bppFile: 'kombit-national.xml',
   }),
 };
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe.skipIf(unavailable)('login and logout through SimpleSAMLphp as the IdP', () => {
   let idp: SimpleSamlPhpIdp;

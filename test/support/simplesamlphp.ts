@@ -34,9 +34,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { generate } from 'selfsigned';
+import { freePort } from './server-process.js';
 
 /** Where the Debian package installs SimpleSAMLphp (SIMPLESAMLPHP_HOME overrides it). */
 const sspHome = (): string => process.env.SIMPLESAMLPHP_HOME ?? '/usr/share/simplesamlphp';
@@ -346,15 +346,6 @@ function somebodyListens(port: number): Promise<boolean> {
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
   });
-}
-
-/** A port nobody listens on right now (the OS picks it). */
-async function freePort(): Promise<number> {
-  const holder = net.createServer().listen(0, '127.0.0.1');
-  await new Promise<void>((r) => holder.once('listening', () => r()));
-  const port = (holder.address() as AddressInfo).port;
-  await new Promise<void>((r) => holder.close(() => r()));
-  return port;
 }
 
 /** An error message with its cause (fetch's "fetch failed" hides ECONNREFUSED and the like in `cause`). */

@@ -1,8 +1,8 @@
-import crypto from 'node:crypto';
 import { SignedXml } from 'xml-crypto';
 import xmlenc from 'xml-encryption';
 import { ATTR, ATTR_NAME_FORMAT_URI } from '../attributes.js';
 import { certBody } from '../keys.js';
+import { newSamlId } from '../sp.js';
 
 const SAML = 'urn:oasis:names:tc:SAML:2.0:assertion';
 const SAMLP = 'urn:oasis:names:tc:SAML:2.0:protocol';
@@ -21,8 +21,6 @@ export type TokenInput = {
 export const escapeXml = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-const newId = () => '_' + crypto.randomBytes(20).toString('hex');
-
 /** The Assertion XML as KOMBIT's Context Handler shapes it (OIOSAML 3, NameFormat uri). */
 export function buildAssertionXml(t: TokenInput): string {
   const now = t.now ?? new Date();
@@ -36,7 +34,7 @@ export function buildAssertionXml(t: TokenInput): string {
     )
     .join('');
   return (
-    `<saml:Assertion xmlns:saml="${SAML}" ID="${newId()}" Version="2.0" IssueInstant="${now.toISOString()}">` +
+    `<saml:Assertion xmlns:saml="${SAML}" ID="${newSamlId()}" Version="2.0" IssueInstant="${now.toISOString()}">` +
     `<saml:Issuer>${escapeXml(t.idpEntityId)}</saml:Issuer>` +
     `<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent">${escapeXml(t.nameId)}</saml:NameID>` +
     `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">` +
@@ -44,7 +42,7 @@ export function buildAssertionXml(t: TokenInput): string {
     `</saml:SubjectConfirmation></saml:Subject>` +
     `<saml:Conditions NotBefore="${notBefore}" NotOnOrAfter="${notOnOrAfter}">` +
     `<saml:AudienceRestriction><saml:Audience>${escapeXml(t.spEntityId)}</saml:Audience></saml:AudienceRestriction></saml:Conditions>` +
-    `<saml:AuthnStatement AuthnInstant="${now.toISOString()}" SessionIndex="${newId()}">` +
+    `<saml:AuthnStatement AuthnInstant="${now.toISOString()}" SessionIndex="${newSamlId()}">` +
     `<saml:AuthnContext><saml:AuthnContextClassRef>https://data.gov.dk/concept/core/nsis/Substantial</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>` +
     `<saml:AttributeStatement>${attrs}</saml:AttributeStatement>` +
     `</saml:Assertion>`
@@ -100,7 +98,7 @@ export function wrapResponse(
 ): string {
   const now = t.now ?? new Date();
   return (
-    `<samlp:Response xmlns:samlp="${SAMLP}" xmlns:saml="${SAML}" ID="${newId()}" Version="2.0" IssueInstant="${now.toISOString()}" ` +
+    `<samlp:Response xmlns:samlp="${SAMLP}" xmlns:saml="${SAML}" ID="${newSamlId()}" Version="2.0" IssueInstant="${now.toISOString()}" ` +
     `Destination="${escapeXml(t.acsUrl)}" InResponseTo="${escapeXml(t.inResponseTo)}">` +
     `<saml:Issuer>${escapeXml(t.idpEntityId)}</saml:Issuer>` +
     `<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>` +
