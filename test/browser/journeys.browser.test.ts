@@ -18,6 +18,16 @@ import { seedDemoData } from '../../src/demo/demo.seed.js';
 import { elementsOf } from '../../src/surveys/instrument.js';
 import { ELEMENTS, ELEMENT_LABELS, SURVEY_GROUPS, SURVEY_GROUP_LABELS } from '../../src/surveys/groups.js';
 
+/** On a 320 px wide phone the page does not scroll sideways (then back to the desktop width). */
+async function expectNoSidewaysScrollAt320(page: Page): Promise<void> {
+  const desktop = page.viewportSize()!;
+  await page.setViewportSize({ width: 320, height: 800 });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth), page.url()).toBeLessThanOrEqual(
+    320,
+  );
+  await page.setViewportSize(desktop);
+}
+
 /**
  * The four journeys, done as people do them on demo data: by clicking links and buttons by their
  * accessible names, filling labelled fields, pressing keys, and with axe-core on every page visited.
@@ -196,13 +206,11 @@ describe.skipIf(chromiumMissing)('browser journeys', () => {
       await page.getByRole('button', { name: 'Start testen' }).click();
       await page.waitForURL(/\/e-laering\/test\/forsoeg\/\d+$/);
       expect(await page.locator('fieldset.question').count()).toBe(5);
-      expect(await page.getByRole('navigation', { name: 'Spørgsmål i testen' }).getByRole('listitem').count()).toBe(20);
+      expect(
+        await page.getByRole('navigation', { name: 'Spørgsmål i testen' }).getByRole('listitem').count(),
+      ).toBe(20);
       await expectAccessible(page);
-      // On a 320 px wide phone the page does not scroll sideways.
-      const desktop = page.viewportSize()!;
-      await page.setViewportSize({ width: 320, height: 800 });
-      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
-      await page.setViewportSize(desktop);
+      await expectNoSidewaysScrollAt320(page);
       await page.getByRole('radio').first().check();
       await page.getByRole('button', { name: 'Gem og fortsæt senere' }).click();
       await expect.poll(() => page.getByRole('status').textContent()).toContain('Dine svar er gemt');
@@ -211,6 +219,7 @@ describe.skipIf(chromiumMissing)('browser journeys', () => {
       expect(await h1(page)).toBe('Aflever testen');
       expect(await page.getByText('19 spørgsmål er ikke besvaret').count()).toBe(1);
       await expectAccessible(page);
+      await expectNoSidewaysScrollAt320(page);
       await page.getByRole('button', { name: 'Aflever testen' }).click();
       await page.waitForURL(/\/resultat$/);
       expect(await h1(page)).toBe('Resultat af testen');
@@ -218,6 +227,7 @@ describe.skipIf(chromiumMissing)('browser journeys', () => {
       expect(await page.locator('.review-item').count()).toBe(20);
       expect(await page.getByText('(rigtigt svar)').count()).toBe(0);
       await expectAccessible(page);
+      await expectNoSidewaysScrollAt320(page);
       const revisit = page
         .getByRole('table', { name: 'Læringsmål, hvor du svarede forkert' })
         .getByRole('link')
@@ -243,7 +253,9 @@ describe.skipIf(chromiumMissing)('browser journeys', () => {
         items.flatMap((item) => {
           const q = content.question(item.question_id)!;
           const order = JSON.parse(item.option_order) as string[];
-          return order.flatMap((id, i) => (q.options.find((o) => o.id === id)!.correct ? [`q${item.position}-${i + 1}`] : []));
+          return order.flatMap((id, i) =>
+            q.options.find((o) => o.id === id)!.correct ? [`q${item.position}-${i + 1}`] : [],
+          );
         }),
       );
       for (let side = 1; side <= 4; side++) {
