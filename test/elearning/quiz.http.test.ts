@@ -156,7 +156,8 @@ describe('final test over HTTP', () => {
     const learnerId = (await t.db('quiz_attempts').where({ id }).first()).learner_id;
     const submitted = await t.db('quiz_attempts').where({ learner_id: learnerId }).whereNotNull('submitted_at');
     expect(submitted).toHaveLength(1);
-    expect(await t.db('certificates').where({ learner_id: learnerId })).toHaveLength(a.status === 303 ? 1 : 0);
+    // Both hand in the same saved answers (17 of 20, a pass): whichever wins, one certificate.
+    expect(await t.db('certificates').where({ learner_id: learnerId })).toHaveLength(1);
   });
 
   it('when a personal link with purpose "test" is used, then the test opens for that participant', async () => {
