@@ -8,7 +8,10 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 function readMunicipalities(): Array<{ kommunekode: string; navn: string; region: string; pilot: string }> {
   // Compiled migrations live under dist/, the CSV stays beside the sources.
-  const candidates = [path.join(here, 'data/kommuner.csv'), path.join(here, '../../migrations/data/kommuner.csv')];
+  const candidates = [
+    path.join(here, 'data/kommuner.csv'),
+    path.join(here, '../../migrations/data/kommuner.csv'),
+  ];
   const file = candidates.find((p) => fs.existsSync(p));
   if (!file) throw new Error('migrations/data/kommuner.csv not found');
   return parse(fs.readFileSync(file, 'utf8'), { delimiter: ';', columns: true, bom: true, trim: true });
@@ -88,7 +91,16 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const table of ['audit_log', 'saml_used_responses', 'saml_requests', 'sessions', 'user_roles', 'users', 'municipalities', 'waves']) {
+  for (const table of [
+    'audit_log',
+    'saml_used_responses',
+    'saml_requests',
+    'sessions',
+    'user_roles',
+    'users',
+    'municipalities',
+    'waves',
+  ]) {
     await knex.schema.dropTableIfExists(table);
   }
 }

@@ -63,7 +63,13 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const table of ['survey_responses', 'survey_participation', 'survey_rounds', 'personal_links', 'participants']) {
+  for (const table of [
+    'survey_responses',
+    'survey_participation',
+    'survey_rounds',
+    'personal_links',
+    'participants',
+  ]) {
     await knex.schema.dropTableIfExists(table);
   }
 }

@@ -50,12 +50,15 @@ async function main() {
   const clock = new FixedClock(new Date('2030-01-01T08:00:00Z'));
   const db = createDb(config.database);
   const deps = await buildDeps(config, createLogger('silent'), { db, clock });
-  console.log(`database: ${config.database.client}${config.database.client === 'sqlite3' ? ` (${config.database.filename})` : ''}`);
+  console.log(
+    `database: ${config.database.client}${config.database.client === 'sqlite3' ? ` (${config.database.filename})` : ''}`,
+  );
 
   let t = process.hrtime.bigint();
   const surveys = createSurveyServices(deps, null);
   const municipalities = await db('municipalities').select('code').orderBy('code');
-  for (const [i, m] of municipalities.entries()) await surveys.rounds.setPlan(Number(m.code), { wave: 3 + (i % 5), goLive: '2028-06-01' }, null);
+  for (const [i, m] of municipalities.entries())
+    await surveys.rounds.setPlan(Number(m.code), { wave: 3 + (i % 5), goLive: '2028-06-01' }, null);
   await surveys.rounds.tick();
   const rounds = (await db('survey_rounds').orderBy('id')).map(toRound);
   if (rounds.some((r) => r.state !== 'closed')) throw new Error('expected every round closed');
@@ -68,18 +71,30 @@ async function main() {
       let acc = 0;
       const x = (i + 0.5) / PER_ROUND;
       const group = GROUP_SHARE.find(([, share]) => (acc += share) >= x)?.[0] ?? 'informationssoegende';
-      rows.push({ municipality_code: m.code, name: `Deltager ${i}`, email: `d${i}@k${m.code}.example.dk`, survey_group: group, superuser: false, created_at: clock.now() });
+      rows.push({
+        municipality_code: m.code,
+        name: `Deltager ${i}`,
+        email: `d${i}@k${m.code}.example.dk`,
+        survey_group: group,
+        superuser: false,
+        created_at: clock.now(),
+      });
     }
     await db.batchInsert('participants', rows, 500);
-    const inserted = await db('participants').where({ municipality_code: m.code }).select('id', 'survey_group');
-    participantsByMunicipality.set(Number(m.code), inserted.map((r) => ({ id: Number(r.id), group: String(r.survey_group) })));
+    const inserted = await db('participants')
+      .where({ municipality_code: m.code })
+      .select('id', 'survey_group');
+    participantsByMunicipality.set(
+      Number(m.code),
+      inserted.map((r) => ({ id: Number(r.id), group: String(r.survey_group) })),
+    );
   }
   console.log(`participants: ${PER_ROUND * municipalities.length} in ${(ms(t) / 1000).toFixed(1)} s`);
 
   t = process.hrtime.bigint();
   let total = 0;
   let seed = 1;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   for (const r of rounds) {
     const people = participantsByMunicipality.get(r.municipalityCode)!;
     const level = 2.5 + rnd() * 1.5;
@@ -87,8 +102,18 @@ async function main() {
     const participation: Array<Record<string, unknown>> = [];
     for (const p of people) {
       const answers: Record<string, number | null> = {};
-      for (const id of ITEM_IDS) answers[id] = rnd() < 0.04 ? null : Math.max(1, Math.min(5, Math.round(level + (rnd() - 0.5) * 2.5)));
-      responses.push({ id: crypto.randomUUID(), round_id: r.id, municipality_code: r.municipalityCode, round_no: r.roundNo, survey_group: p.group, instrument_version: 1, answers: JSON.stringify(answers), comment: null });
+      for (const id of ITEM_IDS)
+        answers[id] = rnd() < 0.04 ? null : Math.max(1, Math.min(5, Math.round(level + (rnd() - 0.5) * 2.5)));
+      responses.push({
+        id: crypto.randomUUID(),
+        round_id: r.id,
+        municipality_code: r.municipalityCode,
+        round_no: r.roundNo,
+        survey_group: p.group,
+        instrument_version: 1,
+        answers: JSON.stringify(answers),
+        comment: null,
+      });
       participation.push({ round_id: r.id, participant_id: p.id, submitted: true });
     }
     await db.transaction(async (trx) => {
@@ -101,9 +126,16 @@ async function main() {
 
   // Closing a round stores its published aggregate once; here every round has closed.
   t = process.hrtime.bigint();
-  const store = createAggregateStore({ db, instruments: deps.instruments, k: effectiveK(config.kThreshold), clock });
+  const store = createAggregateStore({
+    db,
+    instruments: deps.instruments,
+    k: effectiveK(config.kThreshold),
+    clock,
+  });
   await store.forRounds(rounds);
-  console.log(`pre-aggregation of ${rounds.length} closed rounds: ${(ms(t) / 1000).toFixed(1)} s (once, at close)`);
+  console.log(
+    `pre-aggregation of ${rounds.length} closed rounds: ${(ms(t) / 1000).toFixed(1)} s (once, at close)`,
+  );
 
   const app = createApp(deps);
   const agent = request.agent(app);
@@ -117,7 +149,9 @@ async function main() {
     times.push(ms(s));
   }
   const warm = times.slice(2);
-  console.log(`KOMBIT dashboard GET /national over ${total} responses: median ${median(warm).toFixed(0)} ms, max ${Math.max(...warm).toFixed(0)} ms (first ${times[0]!.toFixed(0)} ms; target ≤ 300 ms)`);
+  console.log(
+    `KOMBIT dashboard GET /national over ${total} responses: median ${median(warm).toFixed(0)} ms, max ${Math.max(...warm).toFixed(0)} ms (first ${times[0]!.toFixed(0)} ms; target ≤ 300 ms)`,
+  );
 
   global.gc?.();
   const before = process.memoryUsage().rss;
@@ -139,8 +173,12 @@ async function main() {
       .end((err) => (err ? reject(err) : resolve()));
   });
   clearInterval(sampler);
-  console.log(`national CSV: ${(bytes / 1024).toFixed(0)} KiB in ${ms(t).toFixed(0)} ms; resident memory grew ${((peak - before) / 1048576).toFixed(1)} MB (target < 64 MB)`);
-  console.log(`${SURVEY_GROUPS.length} groups × 5 elements per municipality-round; k = ${effectiveK(config.kThreshold)}`);
+  console.log(
+    `national CSV: ${(bytes / 1024).toFixed(0)} KiB in ${ms(t).toFixed(0)} ms; resident memory grew ${((peak - before) / 1048576).toFixed(1)} MB (target < 64 MB)`,
+  );
+  console.log(
+    `${SURVEY_GROUPS.length} groups × 5 elements per municipality-round; k = ${effectiveK(config.kThreshold)}`,
+  );
   await db.destroy();
   fs.rmSync(dir, { recursive: true, force: true });
 }

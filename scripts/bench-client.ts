@@ -47,16 +47,23 @@ export class Client {
       headers['content-length'] = String(Buffer.byteLength(body));
     }
     return new Promise((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: this.port, method, path, headers, agent, localAddress: this.localAddress }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const set = res.headers['set-cookie']?.find((c) => c.startsWith('parat.sid='));
-          if (set) this.cookie = set.split(';')[0];
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
-        });
-        res.on('error', reject);
-      });
+      const req = http.request(
+        { host: '127.0.0.1', port: this.port, method, path, headers, agent, localAddress: this.localAddress },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const set = res.headers['set-cookie']?.find((c) => c.startsWith('parat.sid='));
+            if (set) this.cookie = set.split(';')[0];
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: Buffer.concat(chunks).toString('utf8'),
+            });
+          });
+          res.on('error', reject);
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });
@@ -65,7 +72,8 @@ export class Client {
   /** Fails loudly unless the reply has the expected status. */
   async expect(status: number, method: 'GET' | 'POST', path: string, form?: Form): Promise<Reply> {
     const res = method === 'GET' ? await this.get(path) : await this.post(path, form ?? {});
-    if (res.status !== status) throw new Error(`${method} ${path}: expected ${status}, got ${res.status}: ${res.body.slice(0, 300)}`);
+    if (res.status !== status)
+      throw new Error(`${method} ${path}: expected ${status}, got ${res.status}: ${res.body.slice(0, 300)}`);
     return res;
   }
 }
@@ -77,7 +85,14 @@ export function hidden(html: string, name = '_csrf'): string {
   return m[1]!.replace(/&#34;/g, '"').replace(/&amp;/g, '&');
 }
 
-export type Persona = { roles: string[]; cvr: string; orgName: string; firstName: string; lastName: string; email: string };
+export type Persona = {
+  roles: string[];
+  cvr: string;
+  orgName: string;
+  firstName: string;
+  lastName: string;
+  email: string;
+};
 
 /** An IdP outside Parat, configured in Parat through SAML_IDP_METADATA exactly as KOMBIT's would be. */
 export class BenchIdp {

@@ -39,7 +39,16 @@ const KOMBIT_CVR = '19435075';
 const ROLE_BASE = 'http://parat.kombit.dk/roles/usersystemrole';
 const root = path.resolve(import.meta.dirname, '..');
 
-type Measured = { name: string; rps: number; p50: number; p99: number; requests: number; statuses: Record<string, number>; errors: number; cpuMs: number };
+type Measured = {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  statuses: Record<string, number>;
+  errors: number;
+  cpuMs: number;
+};
 
 /** When each load ran, on the monotonic clock that V8's CPU profiles use (for BENCH_NODE_ARGS=--cpu-prof). */
 const phases: Array<{ name: string; startUs: number; endUs: number }> = [];
@@ -60,7 +69,8 @@ function freePort(): Promise<number> {
 async function waitFor(port: number, pathname: string, child: ChildProcess): Promise<void> {
   const c = new Client(port);
   for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode} before it was ready`);
+    if (child.exitCode !== null)
+      throw new Error(`server exited with code ${child.exitCode} before it was ready`);
     try {
       if ((await c.get(pathname)).status === 200) return;
     } catch {
@@ -102,7 +112,15 @@ async function load(
   name: string,
   port: number,
   pid: number,
-  opts: { method?: 'GET' | 'POST'; path: string; body?: string; headers?: Record<string, string>; next?: () => { path?: string; headers: Record<string, string>; body?: string }; amount?: number; seconds?: number },
+  opts: {
+    method?: 'GET' | 'POST';
+    path: string;
+    body?: string;
+    headers?: Record<string, string>;
+    next?: () => { path?: string; headers: Record<string, string>; body?: string };
+    amount?: number;
+    seconds?: number;
+  },
 ): Promise<Measured> {
   const statuses: Record<string, number> = {};
   const cpuBefore = cpuOf(pid);
@@ -122,7 +140,12 @@ async function load(
         setupRequest: (req) => {
           if (!opts.next) return req;
           const n = opts.next();
-          return { ...req, path: n.path ?? req.path, headers: { ...req.headers, ...n.headers }, body: n.body ?? req.body };
+          return {
+            ...req,
+            path: n.path ?? req.path,
+            headers: { ...req.headers, ...n.headers },
+            body: n.body ?? req.body,
+          };
         },
         onResponse: (status) => {
           statuses[status] = (statuses[status] ?? 0) + 1;
@@ -144,7 +167,11 @@ async function load(
 }
 
 /** Runs a few thousand async jobs with bounded concurrency. */
-async function pool<T>(items: T[], concurrency: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
+async function pool<T>(
+  items: T[],
+  concurrency: number,
+  fn: (item: T, i: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -164,19 +191,45 @@ const addressOf = (i: number) => {
 
 async function baselines(dir: string): Promise<{ hello: Measured; insert: Measured }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/bench-baseline.ts'), String(port), path.join(dir, 'baseline.sqlite')], {
-    cwd: root,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(root, 'scripts/bench-baseline.ts'),
+      String(port),
+      path.join(dir, 'baseline.sqlite'),
+    ],
+    {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
   const pid = child.pid!;
   try {
     await waitFor(port, '/hello', child);
     await load('warm-up', port, pid, { path: '/hello', seconds: WARMUP_SECONDS });
     const hello = await load('bare Express hello', port, pid, { path: '/hello' });
-    const body = encodeForm(Object.fromEntries([...Array.from({ length: 20 }, (_, i) => [`q${i}`, String(1 + (i % 5))]), ['comment', '']]));
+    const body = encodeForm(
+      Object.fromEntries([
+        ...Array.from({ length: 20 }, (_, i) => [`q${i}`, String(1 + (i % 5))]),
+        ['comment', ''],
+      ]),
+    );
     const form = { 'content-type': 'application/x-www-form-urlencoded' };
-    await load('warm-up', port, pid, { method: 'POST', path: '/insert', headers: form, body, seconds: WARMUP_SECONDS });
-    const insert = await load('raw Knex insert', port, pid, { method: 'POST', path: '/insert', headers: form, body });
+    await load('warm-up', port, pid, {
+      method: 'POST',
+      path: '/insert',
+      headers: form,
+      body,
+      seconds: WARMUP_SECONDS,
+    });
+    const insert = await load('raw Knex insert', port, pid, {
+      method: 'POST',
+      path: '/insert',
+      headers: form,
+      body,
+    });
     return { hello, insert };
   } finally {
     await stop(child);
@@ -194,7 +247,12 @@ async function main() {
     console.log(`build: ${secondsSince(t)} s`);
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parat-bench-'));
-  console.log(`${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ${CONNECTIONS} connections; files in ${dir}`);
+  console.log(
+    `${os.cpus().length} CPUs, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}; ${CONNECTIONS} connections; files in ${dir}`,
+  );
 
   // ---- Baselines
   const { hello, insert } = await baselines(dir);
@@ -206,7 +264,12 @@ async function main() {
   const idpKeys = await generateKeyPair('Bench IdP');
   fs.writeFileSync(path.join(dir, 'sp-key.pem'), spKeys.key, { mode: 0o600 });
   fs.writeFileSync(path.join(dir, 'sp-cert.pem'), spKeys.cert);
-  const idp = new BenchIdp('https://idp.bench.example.dk', idpKeys, { entityId: `${publicUrl}/saml/metadata`, acsUrl: `${publicUrl}/saml/acs`, cert: spKeys.cert }, ROLE_BASE);
+  const idp = new BenchIdp(
+    'https://idp.bench.example.dk',
+    idpKeys,
+    { entityId: `${publicUrl}/saml/metadata`, acsUrl: `${publicUrl}/saml/acs`, cert: spKeys.cert },
+    ROLE_BASE,
+  );
   fs.writeFileSync(path.join(dir, 'idp-metadata.xml'), idp.metadataXml('https://idp.bench.example.dk/sso'));
   const sqliteFile = path.join(dir, 'parat.sqlite');
   const logFile = path.join(dir, 'parat.log');
@@ -227,7 +290,11 @@ async function main() {
     LOG_LEVEL: 'info',
   };
   const extraArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
-  const server = spawn(process.execPath, [...extraArgs, path.join(root, 'dist/src/server.js')], { cwd: root, env, stdio: ['ignore', logFd, logFd] });
+  const server = spawn(process.execPath, [...extraArgs, path.join(root, 'dist/src/server.js')], {
+    cwd: root,
+    env,
+    stdio: ['ignore', logFd, logFd],
+  });
   const pid = server.pid!;
   let results: Measured[];
   let memory: { rss: number; peak: number } | null;
@@ -243,12 +310,23 @@ async function main() {
 
     // KOMBIT: go-live for the municipality (its rounds are planned), then open round 1/3 by hand.
     const kombit = new Client(port);
-    const kombitPersona: Persona = { roles: ['kombit'], cvr: KOMBIT_CVR, orgName: 'KOMBIT A/S', firstName: 'Karen', lastName: 'Konsulent', email: 'karen.konsulent@kombit.example.dk' };
+    const kombitPersona: Persona = {
+      roles: ['kombit'],
+      cvr: KOMBIT_CVR,
+      orgName: 'KOMBIT A/S',
+      firstName: 'Karen',
+      lastName: 'Konsulent',
+      email: 'karen.konsulent@kombit.example.dk',
+    };
     await idp.login(kombit, kombitPersona);
     const municipalityPage = `/national/kommuner/${MUNICIPALITY.code}`;
     const goLive = new Date(Date.now() + 300 * 86_400_000).toISOString().slice(0, 10);
     let page = await kombit.expect(200, 'GET', municipalityPage);
-    await kombit.expect(303, 'POST', `${municipalityPage}/plan`, { _csrf: hidden(page.body), wave: '4', goLive });
+    await kombit.expect(303, 'POST', `${municipalityPage}/plan`, {
+      _csrf: hidden(page.body),
+      wave: '4',
+      goLive,
+    });
     page = await kombit.expect(200, 'GET', municipalityPage);
     const roundIds = [...page.body.matchAll(/\/national\/runder\/(\d+)\/aabn/g)].map((m) => Number(m[1]));
     if (roundIds.length < 2) throw new Error('expected the planned rounds on the KOMBIT municipality page');
@@ -257,16 +335,31 @@ async function main() {
 
     // Project leader: participants (CSV import) and a personal link for each.
     const leader = new Client(port);
-    await idp.login(leader, { roles: ['projektleder'], cvr: MUNICIPALITY.cvr, orgName: `${MUNICIPALITY.name} Kommune`, firstName: 'Mette', lastName: 'Projektleder', email: 'mette.projektleder@aarhus.example.dk' });
+    await idp.login(leader, {
+      roles: ['projektleder'],
+      cvr: MUNICIPALITY.cvr,
+      orgName: `${MUNICIPALITY.name} Kommune`,
+      firstName: 'Mette',
+      lastName: 'Projektleder',
+      email: 'mette.projektleder@aarhus.example.dk',
+    });
     const people = SUBMITS + 2 * CONNECTIONS;
     for (let from = 0; from < people; from += 5000) {
       const lines = ['navn;email;gruppe;superbruger'];
-      for (let i = from; i < Math.min(people, from + 5000); i++) lines.push(`Deltager ${i};deltager${i}@aarhus.example.dk;${SURVEY_GROUPS[i % 10 === 0 ? i % 4 : 2 + (i % 3)]};nej`);
+      for (let i = from; i < Math.min(people, from + 5000); i++)
+        lines.push(
+          `Deltager ${i};deltager${i}@aarhus.example.dk;${SURVEY_GROUPS[i % 10 === 0 ? i % 4 : 2 + (i % 3)]};nej`,
+        );
       const form = await leader.expect(200, 'GET', '/kommune/deltagere');
-      await leader.expect(303, 'POST', '/kommune/deltagere/import', { _csrf: hidden(form.body), csv: lines.join('\r\n') });
+      await leader.expect(303, 'POST', '/kommune/deltagere/import', {
+        _csrf: hidden(form.body),
+        csv: lines.join('\r\n'),
+      });
     }
     const municipality = await leader.expect(200, 'GET', '/kommune');
-    const linksCsv = await leader.expect(200, 'POST', `/kommune/runder/${round1}/links`, { _csrf: hidden(municipality.body) });
+    const linksCsv = await leader.expect(200, 'POST', `/kommune/runder/${round1}/links`, {
+      _csrf: hidden(municipality.body),
+    });
     const links = linksCsv.body
       .split('\r\n')
       .slice(1)
@@ -276,7 +369,8 @@ async function main() {
     if (links.length !== people) throw new Error(`expected ${people} links, got ${links.length}`);
 
     // Respondents: open the link (a session), take the CSRF token, answer pages 1–5; the submit is measured.
-    const answer = (i: number, item: number) => (i * 7 + item * 3) % 11 === 0 ? 'vedikke' : String(1 + ((i + item) % 5));
+    const answer = (i: number, item: number) =>
+      (i * 7 + item * 3) % 11 === 0 ? 'vedikke' : String(1 + ((i + item) % 5));
     const readers: Respondent[] = [];
     const submitters: Respondent[] = [];
     await pool(links, 32, async (link, i) => {
@@ -292,7 +386,9 @@ async function main() {
       }
       submitters.push({ client, csrf });
     });
-    console.log(`prepared through HTTP in ${secondsSince(t)} s (not measured): plan, round, ${people} participants and links, ${readers.length} reading and ${submitters.length} submitting respondents`);
+    console.log(
+      `prepared through HTTP in ${secondsSince(t)} s (not measured): plan, round, ${people} participants and links, ${readers.length} reading and ${submitters.length} submitting respondents`,
+    );
 
     // ---- Measured: survey page GET
     let r = 0;
@@ -307,9 +403,21 @@ async function main() {
     const submitter = () => {
       const x = submitters[s++];
       if (!x) throw new Error('ran out of prepared respondents');
-      return { headers: { cookie: x.client.cookie!, 'content-type': 'application/x-www-form-urlencoded' }, body: encodeForm({ _csrf: x.csrf, handling: 'indsend', comment: s % 3 ? '' : 'Vi mangler mere tid til oplæring.' }) };
+      return {
+        headers: { cookie: x.client.cookie!, 'content-type': 'application/x-www-form-urlencoded' },
+        body: encodeForm({
+          _csrf: x.csrf,
+          handling: 'indsend',
+          comment: s % 3 ? '' : 'Vi mangler mere tid til oplæring.',
+        }),
+      };
     };
-    const submit = await load('survey submit POST', port, pid, { method: 'POST', path: submitPath, next: submitter, amount: submitters.length - CONNECTIONS });
+    const submit = await load('survey submit POST', port, pid, {
+      method: 'POST',
+      path: submitPath,
+      next: submitter,
+      amount: submitters.length - CONNECTIONS,
+    });
     submitsOk = submit.statuses['303'] ?? 0;
 
     // The round closes (its published aggregate is stored) and the next opens: the dashboard shows both.
@@ -320,8 +428,15 @@ async function main() {
     // ---- Measured: the project leader's dashboard
     await leader.expect(200, 'GET', '/kommune/dashboard');
     const dashboardHeaders = { cookie: leader.cookie! };
-    await load('warm-up', port, pid, { path: '/kommune/dashboard', headers: dashboardHeaders, seconds: WARMUP_SECONDS });
-    const dashboard = await load('dashboard GET', port, pid, { path: '/kommune/dashboard', headers: dashboardHeaders });
+    await load('warm-up', port, pid, {
+      path: '/kommune/dashboard',
+      headers: dashboardHeaders,
+      seconds: WARMUP_SECONDS,
+    });
+    const dashboard = await load('dashboard GET', port, pid, {
+      path: '/kommune/dashboard',
+      headers: dashboardHeaders,
+    });
     results = [surveyGet, submit, dashboard];
     memory = memoryOf(pid);
     // The same process a little later, with no requests: what it holds once V8 has tidied up after the load.
@@ -336,7 +451,9 @@ async function main() {
   // Verification straight from the file: every accepted submit stored exactly one anonymous response.
   const db = knexFactory({ client: 'sqlite3', connection: { filename: sqliteFile }, useNullAsDefault: true });
   const responses = await db('survey_responses').count<{ n: number }[]>({ n: '*' });
-  const submitted = await db('survey_participation').where({ submitted: true }).count<{ n: number }[]>({ n: '*' });
+  const submitted = await db('survey_participation')
+    .where({ submitted: true })
+    .count<{ n: number }[]>({ n: '*' });
   await db.destroy();
   const stored = { responses: Number(responses[0]?.n), submitted: Number(submitted[0]?.n) };
 
@@ -350,28 +467,63 @@ async function main() {
     ['dashboard GET', dashboard, pct(dashboard.rps, hello.rps), 'of hello'],
   ] as const;
   console.log('');
-  console.log(`${'endpoint'.padEnd(26)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'requests'.padStart(9)} ${'CPU ms/req'.padStart(10)}  ratio            statuses`);
+  console.log(
+    `${'endpoint'.padEnd(26)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'requests'.padStart(9)} ${'CPU ms/req'.padStart(10)}  ratio            statuses`,
+  );
   for (const [label, m, ratio, of] of rows) {
-    const statuses = Object.entries(m.statuses).map(([k, v]) => `${k}×${v}`).join(' ') + (m.errors ? ` errors×${m.errors}` : '');
-    console.log(`${label.padEnd(26)} ${m.rps.toFixed(0).padStart(8)} ${m.p50.toFixed(1).padStart(7)} ${m.p99.toFixed(1).padStart(7)} ${String(m.requests).padStart(9)} ${m.cpuMs.toFixed(2).padStart(10)}  ${`${ratio} ${of}`.padEnd(16)} ${statuses}`);
+    const statuses =
+      Object.entries(m.statuses)
+        .map(([k, v]) => `${k}×${v}`)
+        .join(' ') + (m.errors ? ` errors×${m.errors}` : '');
+    console.log(
+      `${label.padEnd(26)} ${m.rps.toFixed(0).padStart(8)} ${m.p50.toFixed(1).padStart(7)} ${m.p99.toFixed(1).padStart(7)} ${String(m.requests).padStart(9)} ${m.cpuMs.toFixed(2).padStart(10)}  ${`${ratio} ${of}`.padEnd(16)} ${statuses}`,
+    );
   }
   const mb = (m: { rss: number } | null) => (m ? `${m.rss.toFixed(0)} MB` : 'unknown');
-  console.log(`Parat server resident memory: ${mb(memory)} right after the last load, ${mb(settled)} ${SETTLE_SECONDS} s later; peak ${settled ? settled.peak.toFixed(0) : '?'} MB`);
-  console.log(`stored: ${stored.responses} anonymous responses, ${stored.submitted} participations marked submitted, ${submitsOk} submits answered 303`);
+  console.log(
+    `Parat server resident memory: ${mb(memory)} right after the last load, ${mb(settled)} ${SETTLE_SECONDS} s later; peak ${settled ? settled.peak.toFixed(0) : '?'} MB`,
+  );
+  console.log(
+    `stored: ${stored.responses} anonymous responses, ${stored.submitted} participations marked submitted, ${submitsOk} submits answered 303`,
+  );
   console.log('');
 
-  const okOnly = (m: Measured, status: string) => m.errors === 0 && Object.keys(m.statuses).every((k) => k === status);
+  const okOnly = (m: Measured, status: string) =>
+    m.errors === 0 && Object.keys(m.statuses).every((k) => k === status);
   const checks: Array<[string, boolean]> = [
-    [`survey submit ≥ 40 % of raw insert req/s (${pct(submit.rps, insert.rps)})`, submit.rps >= 0.4 * insert.rps],
-    [`survey submit p99 ≤ 100 ms at ${CONNECTIONS} connections (${submit.p99.toFixed(1)} ms)`, submit.p99 <= 100],
-    [`dashboard ≥ 25 % of bare hello req/s (${pct(dashboard.rps, hello.rps)})`, dashboard.rps >= 0.25 * hello.rps],
-    [`resident memory ≤ 200 MB after the run (${mb(settled)}, ${SETTLE_SECONDS} s after the last request)`, settled !== null && settled.rss <= 200],
-    [`every request answered as expected (hello/insert/GET 200/201/200, submit 303, dashboard 200)`, okOnly(hello, '200') && okOnly(insert, '201') && okOnly(surveyGet, '200') && okOnly(submit, '303') && okOnly(dashboard, '200')],
-    [`one stored response per accepted submit (${stored.responses} = ${submitsOk} = ${stored.submitted})`, stored.responses === submitsOk && stored.submitted === submitsOk],
+    [
+      `survey submit ≥ 40 % of raw insert req/s (${pct(submit.rps, insert.rps)})`,
+      submit.rps >= 0.4 * insert.rps,
+    ],
+    [
+      `survey submit p99 ≤ 100 ms at ${CONNECTIONS} connections (${submit.p99.toFixed(1)} ms)`,
+      submit.p99 <= 100,
+    ],
+    [
+      `dashboard ≥ 25 % of bare hello req/s (${pct(dashboard.rps, hello.rps)})`,
+      dashboard.rps >= 0.25 * hello.rps,
+    ],
+    [
+      `resident memory ≤ 200 MB after the run (${mb(settled)}, ${SETTLE_SECONDS} s after the last request)`,
+      settled !== null && settled.rss <= 200,
+    ],
+    [
+      `every request answered as expected (hello/insert/GET 200/201/200, submit 303, dashboard 200)`,
+      okOnly(hello, '200') &&
+        okOnly(insert, '201') &&
+        okOnly(surveyGet, '200') &&
+        okOnly(submit, '303') &&
+        okOnly(dashboard, '200'),
+    ],
+    [
+      `one stored response per accepted submit (${stored.responses} = ${submitsOk} = ${stored.submitted})`,
+      stored.responses === submitsOk && stored.submitted === submitsOk,
+    ],
   ];
   for (const [label, ok] of checks) console.log(`${ok ? 'PASS' : 'FAIL'}  ${label}`);
   fs.writeFileSync(path.join(dir, 'phases.json'), JSON.stringify(phases));
-  if (process.env.BENCH_KEEP === '1') console.log(`\nkept ${dir} (Parat's log: ${logFile}, load phases: phases.json)`);
+  if (process.env.BENCH_KEEP === '1')
+    console.log(`\nkept ${dir} (Parat's log: ${logFile}, load phases: phases.json)`);
   else fs.rmSync(dir, { recursive: true, force: true });
   console.log(`\ntotal ${secondsSince(started)} s`);
   if (checks.some(([, ok]) => !ok)) process.exitCode = 1;

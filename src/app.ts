@@ -72,7 +72,11 @@ export function createApp(deps: AppDeps): express.Express {
         return id;
       },
       serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: sanitizeUrl(req.url) }),
+        req: (req: { id: string; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: sanitizeUrl(req.url),
+        }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/public/') },
@@ -117,7 +121,11 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(express.urlencoded({ extended: true, limit: '1mb' }));
   // Sliding 8 hours; the stored expiry is extended at most once a minute per session, not on every request.
-  const sessionStore = new SessionStore({ db, cleanupInterval: config.env === 'test' ? 0 : 15 * 60_000, touchAfterMs: 60_000 });
+  const sessionStore = new SessionStore({
+    db,
+    cleanupInterval: config.env === 'test' ? 0 : 15 * 60_000,
+    touchAfterMs: 60_000,
+  });
   app.use(
     session({
       name: 'parat.sid',
@@ -146,7 +154,9 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   });
   // The ACS is posted cross-site by the IdP; it is protected by the signed assertion and InResponseTo instead.
-  app.use((req, res, next) => (req.path === '/saml/acs' ? next() : csrfSynchronisedProtection(req, res, next)));
+  app.use((req, res, next) =>
+    req.path === '/saml/acs' ? next() : csrfSynchronisedProtection(req, res, next),
+  );
 
   const loginService = createLoginService({
     db,
@@ -205,7 +215,12 @@ export function createApp(deps: AppDeps): express.Express {
   const dashboards = createDashboardService({
     db,
     clock: deps.clock,
-    store: createAggregateStore({ db, instruments: deps.instruments, k: effectiveK(config.kThreshold), clock: deps.clock }),
+    store: createAggregateStore({
+      db,
+      instruments: deps.instruments,
+      k: effectiveK(config.kThreshold),
+      clock: deps.clock,
+    }),
     learning: createLearningSource(db, elearningContent, deps.clock, config.kThreshold),
   });
   app.use(reportingRoutes({ ...deps, dashboards }));

@@ -55,7 +55,12 @@ const schema = z.object({
   SQLITE_FILE: z.string().min(1).default('var/parat.sqlite'),
   SESSION_SECRET: z.string().min(32, 'skal være mindst 32 tegn').optional(),
   SAML_IDP_METADATA: z.string().min(1).optional(),
-  SAML_IDP_METADATA_REFRESH_MINUTES: z.coerce.number().int().min(0).max(7 * 24 * 60).default(60),
+  SAML_IDP_METADATA_REFRESH_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 60)
+    .default(60),
   SAML_SP_KEY: z.string().min(1).optional(),
   SAML_SP_CERT: z.string().min(1).optional(),
   SAML_SP_ENC_KEY: z.string().min(1).optional(),
@@ -66,7 +71,10 @@ const schema = z.object({
   SAML_SP_ENTITY_ID: z.string().min(1).optional(),
   SAML_ROLE_BASE: z.string().min(1).default('http://parat.kombit.dk/roles/usersystemrole'),
   SAML_REQUIRE_ENCRYPTED: boolish.optional(),
-  KOMBIT_CVR: z.string().regex(/^\d{8}$/, 'skal være 8 cifre').default('19435075'),
+  KOMBIT_CVR: z
+    .string()
+    .regex(/^\d{8}$/, 'skal være 8 cifre')
+    .default('19435075'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DEMO_DATA: boolish.optional(),
   VAR_DIR: z.string().min(1).default('var'),
@@ -75,7 +83,9 @@ const schema = z.object({
   SCHEDULER_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
   PURGE_AFTER_DAYS: z.coerce.number().int().min(1).default(180),
   TEST_PASS_PERCENT: z.coerce.number().int().min(1).max(100).default(80),
-  TEST_REVIEW_SHOWS_KEY: z.enum(['never', 'after-pass', 'always'], 'skal være never, after-pass eller always').default('after-pass'),
+  TEST_REVIEW_SHOWS_KEY: z
+    .enum(['never', 'after-pass', 'always'], 'skal være never, after-pass eller always')
+    .default('after-pass'),
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\//, 'skal være en smtp://- eller smtps://-URL')
@@ -157,7 +167,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!e.SESSION_SECRET) problems.push('SESSION_SECRET: skal sættes i produktion');
     if (!e.SAML_SP_KEY) problems.push('SAML_SP_KEY: skal sættes i produktion (sti til PEM-nøgle)');
     if (!e.SAML_SP_CERT) problems.push('SAML_SP_CERT: skal sættes i produktion (sti til PEM-certifikat)');
-    if (!e.SAML_IDP_METADATA) problems.push('SAML_IDP_METADATA: skal sættes i produktion (sti eller https-URL til IdP-metadata)');
+    if (!e.SAML_IDP_METADATA)
+      problems.push('SAML_IDP_METADATA: skal sættes i produktion (sti eller https-URL til IdP-metadata)');
     if (!e.PUBLIC_URL) problems.push('PUBLIC_URL: skal sættes i produktion');
   }
   if (Boolean(e.SAML_SP_ENC_KEY) !== Boolean(e.SAML_SP_ENC_CERT)) {

@@ -25,7 +25,11 @@ function devSessionSecret(varDir: string): string {
 }
 
 /** The only place that builds the app's dependencies from config. */
-export async function buildDeps(config: Config, logger: Logger, opts: { db?: Db; clock?: Clock } = {}): Promise<AppDeps> {
+export async function buildDeps(
+  config: Config,
+  logger: Logger,
+  opts: { db?: Db; clock?: Clock } = {},
+): Promise<AppDeps> {
   const db = opts.db ?? createDb(config.database);
   await migrateLatest(db);
   const production = config.env === 'production';
@@ -48,13 +52,29 @@ export async function buildDeps(config: Config, logger: Logger, opts: { db?: Db;
   let devIdp: AppDeps['saml']['devIdp'] = null;
   let idp: IdpSource;
   if (config.saml.idpMetadata) {
-    idp = await loadIdpSource({ location: config.saml.idpMetadata, refreshMinutes: config.saml.idpMetadataRefreshMinutes, logger });
+    idp = await loadIdpSource({
+      location: config.saml.idpMetadata,
+      refreshMinutes: config.saml.idpMetadataRefreshMinutes,
+      logger,
+    });
   } else {
     if (production) throw new Error('SAML_IDP_METADATA mangler, og udviklings-IdP må ikke køre i produktion');
-    const keys = await loadOrCreateKeyPair({ keyPath: undefined, certPath: undefined, varDir: config.varDir, name: 'dev-idp', allowGenerate: true });
+    const keys = await loadOrCreateKeyPair({
+      keyPath: undefined,
+      certPath: undefined,
+      varDir: config.varDir,
+      name: 'dev-idp',
+      allowGenerate: true,
+    });
     const entityId = `${config.publicUrl}/dev-idp`;
     devIdp = { entityId, keys };
-    idp = staticIdpSource({ entityId, ssoUrl: `${config.publicUrl}/dev-idp/sso`, sloUrl: null, signingCerts: [certBody(keys.cert)], validUntil: null });
+    idp = staticIdpSource({
+      entityId,
+      ssoUrl: `${config.publicUrl}/dev-idp/sso`,
+      sloUrl: null,
+      signingCerts: [certBody(keys.cert)],
+      validUntil: null,
+    });
   }
   const instruments = loadInstruments();
   const clock = opts.clock ?? systemClock;
@@ -80,7 +100,11 @@ export async function buildDeps(config: Config, logger: Logger, opts: { db?: Db;
         keys: spKeys,
         encKeys: spEncKeys,
         organization: { name: config.saml.organization, displayName: 'Parat', url: config.publicUrl },
-        contact: { company: config.saml.organization, name: config.saml.contactName ?? null, email: config.saml.contactEmail ?? null },
+        contact: {
+          company: config.saml.organization,
+          name: config.saml.contactName ?? null,
+          email: config.saml.contactEmail ?? null,
+        },
       },
       idp,
       devIdp,

@@ -26,7 +26,9 @@ describe('configuration', () => {
   });
 
   it('when NODE_ENV=production lacks secrets, keys and IdP metadata, then it refuses and names each', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/SESSION_SECRET[\s\S]*SAML_SP_KEY[\s\S]*SAML_SP_CERT[\s\S]*SAML_IDP_METADATA/);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
+      /SESSION_SECRET[\s\S]*SAML_SP_KEY[\s\S]*SAML_SP_CERT[\s\S]*SAML_IDP_METADATA/,
+    );
   });
 
   it('when production is fully configured, then the development IdP is off and encrypted assertions are required', () => {
@@ -88,7 +90,12 @@ describe('configuration', () => {
 describe('log safety', () => {
   it('when a database error quotes an email address or a personal link, then the logged form masks them', async () => {
     const { safeError } = await import('../src/shared/logger.js');
-    const err = Object.assign(new Error(`insert into "participants" ("email") values ('anne@aarhus.dk') - duplicate key; see http://x/l/${'a'.repeat(43)}`), { code: '23505' });
+    const err = Object.assign(
+      new Error(
+        `insert into "participants" ("email") values ('anne@aarhus.dk') - duplicate key; see http://x/l/${'a'.repeat(43)}`,
+      ),
+      { code: '23505' },
+    );
     const logged = safeError(err);
     expect(logged.code).toBe('23505');
     expect(JSON.stringify(logged)).not.toContain('anne@aarhus.dk');

@@ -24,22 +24,31 @@
     var labels = Array.prototype.map.call(table.querySelectorAll('thead th[data-element]'), function (th) {
       return th.textContent.trim();
     });
-    var datasets = Array.prototype.map.call(table.querySelectorAll('tbody tr[data-series]'), function (row, i) {
-      var barrier = Number(row.getAttribute('data-barrier'));
-      return {
-        type: 'bar',
-        label: row.getAttribute('data-series'),
-        data: numbers(row),
-        backgroundColor: palette[i % palette.length],
-        borderColor: labels.map(function (_, j) { return j === barrier ? '#a00d1e' : palette[i % palette.length]; }),
-        borderWidth: labels.map(function (_, j) { return j === barrier ? 4 : 1; }),
-      };
-    });
+    var datasets = Array.prototype.map.call(
+      table.querySelectorAll('tbody tr[data-series]'),
+      function (row, i) {
+        var barrier = Number(row.getAttribute('data-barrier'));
+        return {
+          type: 'bar',
+          label: row.getAttribute('data-series'),
+          data: numbers(row),
+          backgroundColor: palette[i % palette.length],
+          borderColor: labels.map(function (_, j) {
+            return j === barrier ? '#a00d1e' : palette[i % palette.length];
+          }),
+          borderWidth: labels.map(function (_, j) {
+            return j === barrier ? 4 : 1;
+          }),
+        };
+      },
+    );
     [3, 4].forEach(function (level) {
       datasets.push({
         type: 'line',
         label: 'Grænse ' + String(level).replace('.', ',') + ',0',
-        data: labels.map(function () { return level; }),
+        data: labels.map(function () {
+          return level;
+        }),
         borderColor: level === 3 ? '#a00d1e' : '#1e6b30',
         borderDash: [6, 4],
         pointRadius: 0,
@@ -48,7 +57,10 @@
     });
     new window.Chart(canvas, {
       data: { labels: labels, datasets: datasets },
-      options: { animation: false, scales: { y: { min: 1, max: 5, title: { display: true, text: 'Gennemsnit (1–5)' } } } },
+      options: {
+        animation: false,
+        scales: { y: { min: 1, max: 5, title: { display: true, text: 'Gennemsnit (1–5)' } } },
+      },
     });
   });
 
@@ -58,9 +70,18 @@
     var labels = Array.prototype.map.call(table.querySelectorAll('thead th[data-label]'), function (th) {
       return th.textContent.trim();
     });
-    var datasets = Array.prototype.map.call(table.querySelectorAll('tbody tr[data-series]'), function (row, i) {
-      return { label: row.getAttribute('data-series'), data: numbers(row), borderColor: palette[i % palette.length], backgroundColor: palette[i % palette.length], spanGaps: true };
-    });
+    var datasets = Array.prototype.map.call(
+      table.querySelectorAll('tbody tr[data-series]'),
+      function (row, i) {
+        return {
+          label: row.getAttribute('data-series'),
+          data: numbers(row),
+          borderColor: palette[i % palette.length],
+          backgroundColor: palette[i % palette.length],
+          spanGaps: true,
+        };
+      },
+    );
     new window.Chart(canvas, {
       type: 'line',
       data: { labels: labels, datasets: datasets },

@@ -7,7 +7,8 @@ import { withTransactionRetry } from './retry.js';
 export type Db = Knex;
 export type DbOrTrx = Knex | Knex.Transaction;
 
-export type DatabaseConfig = { client: 'pg'; url: string; searchPath?: string } | { client: 'sqlite3'; filename: string };
+export type DatabaseConfig =
+  { client: 'pg'; url: string; searchPath?: string } | { client: 'sqlite3'; filename: string };
 
 /**
  * Opens the database: SQLite (WAL, foreign keys) by default, PostgreSQL when a URL is given. Every
@@ -39,8 +40,16 @@ function openDb(cfg: DatabaseConfig): Db {
       // synchronous = NORMAL under WAL: a commit is not fsynced, the WAL is at checkpoints. The database
       // stays consistent and loses nothing when the process crashes; only a power loss or OS crash can
       // roll back the last commits (SQLite's documented trade-off for WAL). Default FULL fsyncs every commit.
-      afterCreate: (conn: { run: (sql: string, cb: (err: Error | null) => void) => void }, done: (err: Error | null, conn: unknown) => void) => {
-        const pragmas = ['PRAGMA journal_mode = WAL', 'PRAGMA synchronous = NORMAL', 'PRAGMA foreign_keys = ON', 'PRAGMA busy_timeout = 5000'];
+      afterCreate: (
+        conn: { run: (sql: string, cb: (err: Error | null) => void) => void },
+        done: (err: Error | null, conn: unknown) => void,
+      ) => {
+        const pragmas = [
+          'PRAGMA journal_mode = WAL',
+          'PRAGMA synchronous = NORMAL',
+          'PRAGMA foreign_keys = ON',
+          'PRAGMA busy_timeout = 5000',
+        ];
         const next = (i: number): void => {
           if (i === pragmas.length) return done(null, conn);
           conn.run(pragmas[i]!, (err) => (err ? done(err, conn) : next(i + 1)));
@@ -59,7 +68,9 @@ function openDb(cfg: DatabaseConfig): Db {
 function retryingTransactions(db: Db): Db {
   const original = db.transaction.bind(db) as (container?: unknown, config?: unknown) => unknown;
   const transaction = (container?: unknown, config?: unknown) =>
-    typeof container === 'function' ? withTransactionRetry(() => original(container, config) as Promise<unknown>) : original(container, config);
+    typeof container === 'function'
+      ? withTransactionRetry(() => original(container, config) as Promise<unknown>)
+      : original(container, config);
   Object.defineProperty(db, 'transaction', { value: transaction, configurable: true });
   return db;
 }
@@ -75,7 +86,11 @@ export async function migrateLatest(db: Db): Promise<void> {
       return;
     } catch (err) {
       const e = err as { name?: string; code?: string; message?: string };
-      const raced = e.name === 'MigrationLocked' || e.code === '23505' || e.code === '42P07' || /already exists|UNIQUE constraint failed/i.test(e.message ?? '');
+      const raced =
+        e.name === 'MigrationLocked' ||
+        e.code === '23505' ||
+        e.code === '42P07' ||
+        /already exists|UNIQUE constraint failed/i.test(e.message ?? '');
       if (!raced || attempt >= 60) throw err;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }

@@ -27,8 +27,60 @@ const FIXED_WAVES: Record<number, number> = { 101: 4, 751: 5, 461: 3 };
 
 const normal = (rnd: () => number) => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
 
-const FIRST = ['Anne', 'Mette', 'Lars', 'Jens', 'Hanne', 'Peter', 'Susanne', 'Michael', 'Camilla', 'Søren', 'Louise', 'Thomas', 'Birgitte', 'Henrik', 'Line', 'Rasmus', 'Maria', 'Jesper', 'Lene', 'Mads', 'Ida', 'Frederik', 'Karen', 'Niels', 'Sofie', 'Ole', 'Trine', 'Martin', 'Helle', 'Anders'];
-const LAST = ['Nielsen', 'Jensen', 'Hansen', 'Pedersen', 'Andersen', 'Christensen', 'Larsen', 'Sørensen', 'Rasmussen', 'Jørgensen', 'Petersen', 'Madsen', 'Kristensen', 'Olsen', 'Thomsen', 'Poulsen', 'Johansen', 'Møller', 'Mortensen', 'Østergaard'];
+const FIRST = [
+  'Anne',
+  'Mette',
+  'Lars',
+  'Jens',
+  'Hanne',
+  'Peter',
+  'Susanne',
+  'Michael',
+  'Camilla',
+  'Søren',
+  'Louise',
+  'Thomas',
+  'Birgitte',
+  'Henrik',
+  'Line',
+  'Rasmus',
+  'Maria',
+  'Jesper',
+  'Lene',
+  'Mads',
+  'Ida',
+  'Frederik',
+  'Karen',
+  'Niels',
+  'Sofie',
+  'Ole',
+  'Trine',
+  'Martin',
+  'Helle',
+  'Anders',
+];
+const LAST = [
+  'Nielsen',
+  'Jensen',
+  'Hansen',
+  'Pedersen',
+  'Andersen',
+  'Christensen',
+  'Larsen',
+  'Sørensen',
+  'Rasmussen',
+  'Jørgensen',
+  'Petersen',
+  'Madsen',
+  'Kristensen',
+  'Olsen',
+  'Thomsen',
+  'Poulsen',
+  'Johansen',
+  'Møller',
+  'Mortensen',
+  'Østergaard',
+];
 const COMMENTS = [
   'Vi mangler stadig at vide præcis, hvornår undervisningen ligger.',
   'Det er godt, at der kommer automatiske afgørelser, men jeg er spændt på, om de rammer rigtigt.',
@@ -42,10 +94,17 @@ const COMMENTS = [
   'Jeg savner information om, hvad der sker med de gamle sager.',
 ];
 const slug = (name: string) =>
-  name.toLowerCase().replace(/æ/g, 'ae').replace(/ø/g, 'oe').replace(/å/g, 'aa').replace(/[^a-z0-9]+/g, '-');
+  name
+    .toLowerCase()
+    .replace(/æ/g, 'ae')
+    .replace(/ø/g, 'oe')
+    .replace(/å/g, 'aa')
+    .replace(/[^a-z0-9]+/g, '-');
 
 /** Demo waves, go-live dates, participants and answers (idempotent: only into an empty database). */
-export async function seedDemoData(deps: Pick<AppDeps, 'db' | 'clock' | 'config' | 'instruments'>): Promise<void> {
+export async function seedDemoData(
+  deps: Pick<AppDeps, 'db' | 'clock' | 'config' | 'instruments'>,
+): Promise<void> {
   const { db } = deps;
   const municipalities = await municipalitiesRepository.list(db);
   if (municipalities.some((m) => m.wave !== null)) return;
@@ -60,7 +119,10 @@ export async function seedDemoData(deps: Pick<AppDeps, 'db' | 'clock' | 'config'
       const wave = FIXED_WAVES[m.code] ?? (m.pilot ? 1 + (pilotIndex++ % 2) : 3 + (index++ % 5));
       await municipalitiesRepository.setPlan(trx, m.code, { wave, goLive: goLive[wave] ?? null });
     }
-    for (const [wave, date] of Object.entries(goLive)) await trx('waves').where({ number: Number(wave) }).update({ planned_go_live: date });
+    for (const [wave, date] of Object.entries(goLive))
+      await trx('waves')
+        .where({ number: Number(wave) })
+        .update({ planned_go_live: date });
     for (const m of municipalities) {
       const size = m.code === 101 ? 60 : 4 + Math.floor(rnd() * 30);
       const counts: Record<SurveyGroup, number> = {
@@ -87,7 +149,14 @@ export async function seedDemoData(deps: Pick<AppDeps, 'db' | 'clock' | 'config'
         }
       }
       if (m.code === 101) {
-        rows.push({ municipality_code: 101, name: 'Anette Sagsbehandler', email: 'anette.sagsbehandler@kk.example.dk', survey_group: 'sagsbehandler-ydelsescenter', superuser: true, created_at: deps.clock.now() });
+        rows.push({
+          municipality_code: 101,
+          name: 'Anette Sagsbehandler',
+          email: 'anette.sagsbehandler@kk.example.dk',
+          survey_group: 'sagsbehandler-ydelsescenter',
+          superuser: true,
+          created_at: deps.clock.now(),
+        });
       }
       await trx.batchInsert('participants', rows, 200);
     }
@@ -98,7 +167,9 @@ export async function seedDemoData(deps: Pick<AppDeps, 'db' | 'clock' | 'config'
   await rounds.tick();
   const inst = deps.instruments.get(currentVersion(deps.instruments))!;
   const elements = elementsOf(inst);
-  const active = await db('survey_rounds').whereIn('state', ['open', 'closed']).select('id', 'municipality_code', 'round_no', 'state');
+  const active = await db('survey_rounds')
+    .whereIn('state', ['open', 'closed'])
+    .select('id', 'municipality_code', 'round_no', 'state');
   const levels = new Map<number, number>();
   for (const round of active) {
     const code = Number(round.municipality_code);
@@ -106,11 +177,20 @@ export async function seedDemoData(deps: Pick<AppDeps, 'db' | 'clock' | 'config'
     const base = levels.get(code)!;
     const roundNo = Number(round.round_no);
     const rate = round.state === 'open' ? 0.2 + rnd() * 0.4 : 0.5 + rnd() * 0.45;
-    const participants = await db('participants').where({ municipality_code: code }).whereNot({ email: 'anette.sagsbehandler@kk.example.dk' }).select('id', 'survey_group');
+    const participants = await db('participants')
+      .where({ municipality_code: code })
+      .whereNot({ email: 'anette.sagsbehandler@kk.example.dk' })
+      .select('id', 'survey_group');
     const participation: Array<Record<string, unknown>> = [];
     const responses: Array<Record<string, unknown>> = [];
     // Awareness high, knowledge low before training; knowledge and support improve over the rounds.
-    const offsets: Record<string, number> = { opmaerksomhed: 0.6, motivation: 0.1, viden: -0.5 + 0.45 * (roundNo - 1), stoette: -0.1 + 0.2 * (roundNo - 1), anerkendelse: -0.2 };
+    const offsets: Record<string, number> = {
+      opmaerksomhed: 0.6,
+      motivation: 0.1,
+      viden: -0.5 + 0.45 * (roundNo - 1),
+      stoette: -0.1 + 0.2 * (roundNo - 1),
+      anerkendelse: -0.2,
+    };
     for (const p of participants) {
       if (rnd() > rate) continue;
       const person = normal(rnd) * 0.5 + (p.survey_group.startsWith('leder') ? 0.4 : 0);
@@ -148,11 +228,31 @@ export async function seedDemoData(deps: Pick<AppDeps, 'db' | 'clock' | 'config'
   await seedDemoElearning(db, deps.clock, content, rnd, deps.config.testPassPercent);
   // Aarhus held a classroom course; its evaluations reach k so the dashboard shows them.
   const [session] = await db('course_sessions')
-    .insert({ municipality_code: 751, title: 'KSD tilstedeværelseskursus', place: 'Rådhuset, lokale 2', held_on: addDays(today, -20), code: 'AAR751', created_by_user_id: null, created_at: deps.clock.now() })
+    .insert({
+      municipality_code: 751,
+      title: 'KSD tilstedeværelseskursus',
+      place: 'Rådhuset, lokale 2',
+      held_on: addDays(today, -20),
+      code: 'AAR751',
+      created_by_user_id: null,
+      created_at: deps.clock.now(),
+    })
     .returning('id');
   const sessionId = Number(typeof session === 'object' ? session.id : session);
   for (let i = 0; i < 8; i++) {
-    const answers = Object.fromEntries(content.evaluations.classroom.items.map((it) => [it.id, Math.max(1, Math.min(5, Math.round(3.8 + (rnd() - 0.5) * 2)))]));
-    await db('evaluation_responses').insert({ id: crypto.randomUUID(), municipality_code: 751, kind: 'classroom', course_session_id: sessionId, answers: JSON.stringify(answers), comment: null });
+    const answers = Object.fromEntries(
+      content.evaluations.classroom.items.map((it) => [
+        it.id,
+        Math.max(1, Math.min(5, Math.round(3.8 + (rnd() - 0.5) * 2))),
+      ]),
+    );
+    await db('evaluation_responses').insert({
+      id: crypto.randomUUID(),
+      municipality_code: 751,
+      kind: 'classroom',
+      course_session_id: sessionId,
+      answers: JSON.stringify(answers),
+      comment: null,
+    });
   }
 }

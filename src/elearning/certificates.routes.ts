@@ -36,14 +36,12 @@ export function certificateRoutes({ db, rateLimits }: { db: Db; rateLimits: Rate
       const found = await certificatesRepository.verify(db, code);
       if (!found) {
         await guard.fail(req, res);
-        return res
-          .status(404)
-          .render('elearning/verify', {
-            title: 'Kontrollér et kursusbevis',
-            code: formatCode(code),
-            result: null,
-            notFound: true,
-          });
+        return res.status(404).render('elearning/verify', {
+          title: 'Kontrollér et kursusbevis',
+          code: formatCode(code),
+          result: null,
+          notFound: true,
+        });
       }
       res.render('elearning/verify', {
         title: 'Kontrollér et kursusbevis',

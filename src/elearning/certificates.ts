@@ -22,7 +22,13 @@ export function formatCode(code: string): string {
   return code.length === 10 ? `${code.slice(0, 5)}-${code.slice(5)}` : code;
 }
 
-export type Certificate = { code: string; name: string; municipalityCode: number | null; municipalityName: string | null; passedOn: string };
+export type Certificate = {
+  code: string;
+  name: string;
+  municipalityCode: number | null;
+  municipalityName: string | null;
+  passedOn: string;
+};
 
 export const certificatesRepository = {
   async forLearner(db: DbOrTrx, learnerId: number): Promise<Certificate | null> {
@@ -35,7 +41,16 @@ export const certificatesRepository = {
 
   /** Issues the learner's certificate once, on their first passed attempt. */
   /** Issues the learner's certificate unless they have one; returns the new code, or null. */
-  async issueOnce(db: DbOrTrx, c: { learnerId: number; attemptId: number; name: string; municipalityCode: number | null; passedOn: string }): Promise<string | null> {
+  async issueOnce(
+    db: DbOrTrx,
+    c: {
+      learnerId: number;
+      attemptId: number;
+      name: string;
+      municipalityCode: number | null;
+      passedOn: string;
+    },
+  ): Promise<string | null> {
     if (await db('certificates').where({ learner_id: c.learnerId }).first('id')) return null;
     let code = generateCode();
     while (await db('certificates').where({ code }).first('id')) code = generateCode();
@@ -51,7 +66,10 @@ export const certificatesRepository = {
   },
 
   /** Public verification: name, municipality and date only. */
-  async verify(db: DbOrTrx, code: string): Promise<Pick<Certificate, 'name' | 'municipalityName' | 'passedOn'> | null> {
+  async verify(
+    db: DbOrTrx,
+    code: string,
+  ): Promise<Pick<Certificate, 'name' | 'municipalityName' | 'passedOn'> | null> {
     if (!new RegExp(`^[${CODE_ALPHABET}]{${CODE_LENGTH}}$`).test(code)) return null;
     const r = await db('certificates as c')
       .leftJoin('municipalities as m', 'm.code', 'c.municipality_code')
@@ -68,7 +86,8 @@ function toCertificate(r: Record<string, unknown>): Certificate {
     code: String(r.code),
     name: String(r.name),
     municipalityCode: r.municipality_code === null ? null : Number(r.municipality_code),
-    municipalityName: r.municipality_name === null || r.municipality_name === undefined ? null : String(r.municipality_name),
+    municipalityName:
+      r.municipality_name === null || r.municipality_name === undefined ? null : String(r.municipality_name),
     passedOn: String(r.passed_on),
   };
 }

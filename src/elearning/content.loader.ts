@@ -44,7 +44,12 @@ export class ContentError extends Error {
 }
 
 const escapeHtml = (s: string): string =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 
 // Raw HTML in content is shown as text, never passed through: content files must not carry markup or script.
 const markdown = new Marked({ gfm: true, renderer: { html: ({ text }) => escapeHtml(text) } });
@@ -101,7 +106,11 @@ function readJson<T>(file: string, schema: ZodType<T>, problems: Problems): T | 
 }
 
 /** Markdown with JSON front matter between two `---` lines. */
-function readMarkdown<T>(file: string, schema: ZodType<T>, problems: Problems): (T & { html: string }) | null {
+function readMarkdown<T>(
+  file: string,
+  schema: ZodType<T>,
+  problems: Problems,
+): (T & { html: string }) | null {
   const raw = readText(file, problems);
   if (raw === null) return null;
   const m = raw.replace(/^\uFEFF/, '').match(/^---\r?\n([\s\S]*?)\r?\n---\r?\n?([\s\S]*)$/);
@@ -167,35 +176,48 @@ export function loadElearningContent(dir: string): ElearningContent {
   const moduleSlugs = new Set(modules.map((m) => m.slug));
   const checkObjectives = (file: string, field: string, ids: string[]) =>
     ids.forEach((oid, i) => {
-      if (!objectiveIds.has(oid)) problems.push(`${displayName(file)}: ${field}[${i}]: ukendt læringsmål "${oid}"`);
+      if (!objectiveIds.has(oid))
+        problems.push(`${displayName(file)}: ${field}[${i}]: ukendt læringsmål "${oid}"`);
     });
   const dupes = (items: string[]) => items.filter((x, i) => items.indexOf(x) !== i);
-  for (const d of dupes(objectives.map((o) => o.id))) problems.push(`${displayName(objectivesFile)}: læringsmål "${d}" findes flere gange`);
+  for (const d of dupes(objectives.map((o) => o.id)))
+    problems.push(`${displayName(objectivesFile)}: læringsmål "${d}" findes flere gange`);
   objectives.forEach((o, i) => {
-    if (modules.length && !moduleSlugs.has(o.module)) problems.push(`${displayName(objectivesFile)}: [${i}].module: ukendt modul "${o.module}"`);
+    if (modules.length && !moduleSlugs.has(o.module))
+      problems.push(`${displayName(objectivesFile)}: [${i}].module: ukendt modul "${o.module}"`);
   });
   for (const m of modules) {
-    if (path.basename(m.file, '.md') !== m.slug) problems.push(`${displayName(m.file)}: front matter: slug: skal svare til filnavnet`);
+    if (path.basename(m.file, '.md') !== m.slug)
+      problems.push(`${displayName(m.file)}: front matter: slug: skal svare til filnavnet`);
     checkObjectives(m.file, 'front matter: objectives', m.objectives);
   }
   for (const h of huskesedler) {
-    if (path.basename(h.file, '.md') !== h.slug) problems.push(`${displayName(h.file)}: front matter: slug: skal svare til filnavnet`);
+    if (path.basename(h.file, '.md') !== h.slug)
+      problems.push(`${displayName(h.file)}: front matter: slug: skal svare til filnavnet`);
     checkObjectives(h.file, 'front matter: objectives', h.objectives);
   }
   for (const e of exercises) {
-    if (path.basename(e.file, '.json') !== e.id) problems.push(`${displayName(e.file)}: id: skal svare til filnavnet`);
-    if (!moduleSlugs.has(e.module)) problems.push(`${displayName(e.file)}: module: ukendt modul "${e.module}"`);
+    if (path.basename(e.file, '.json') !== e.id)
+      problems.push(`${displayName(e.file)}: id: skal svare til filnavnet`);
+    if (!moduleSlugs.has(e.module))
+      problems.push(`${displayName(e.file)}: module: ukendt modul "${e.module}"`);
     checkObjectives(e.file, 'objectives', e.objectives);
   }
-  for (const d of dupes(questions.map((q) => q.id))) problems.push(`${displayName(questionsFile)}: spørgsmål "${d}" findes flere gange`);
+  for (const d of dupes(questions.map((q) => q.id)))
+    problems.push(`${displayName(questionsFile)}: spørgsmål "${d}" findes flere gange`);
   questions.forEach((q, i) => {
     const o = objectives.find((x) => x.id === q.objective);
-    if (!o) problems.push(`${displayName(questionsFile)}: [${i}].objective: ukendt læringsmål "${q.objective}"`);
-    else if (o.superuserOnly) problems.push(`${displayName(questionsFile)}: [${i}].objective: "${q.objective}" er kun for superbrugere og indgår ikke i testen`);
+    if (!o)
+      problems.push(`${displayName(questionsFile)}: [${i}].objective: ukendt læringsmål "${q.objective}"`);
+    else if (o.superuserOnly)
+      problems.push(
+        `${displayName(questionsFile)}: [${i}].objective: "${q.objective}" er kun for superbrugere og indgår ikke i testen`,
+      );
   });
   if (objectives.length && questions.length) {
     for (const o of objectives.filter((x) => !x.superuserOnly)) {
-      if (!questions.some((q) => q.objective === o.id)) problems.push(`${displayName(questionsFile)}: ingen spørgsmål til læringsmål ${o.id}`);
+      if (!questions.some((q) => q.objective === o.id))
+        problems.push(`${displayName(questionsFile)}: ingen spørgsmål til læringsmål ${o.id}`);
     }
   }
   problems.push(...keyPositionProblems(displayName(questionsFile), questions));
@@ -227,7 +249,8 @@ export const MAX_KEY_POSITION_SHARE = 0.6;
 export function keyPositionProblems(file: string, questions: readonly Question[]): string[] {
   if (!questions.length) return [];
   const counts = new Map<number, number>();
-  for (const q of questions) q.options.forEach((o, i) => o.correct && counts.set(i, (counts.get(i) ?? 0) + 1));
+  for (const q of questions)
+    q.options.forEach((o, i) => o.correct && counts.set(i, (counts.get(i) ?? 0) + 1));
   return [...counts]
     .filter(([, n]) => n / questions.length > MAX_KEY_POSITION_SHARE)
     .map(

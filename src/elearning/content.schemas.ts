@@ -65,14 +65,27 @@ export const exerciseSchema = z
     ex.steps.forEach((step, i) => {
       const ids = step.options.map((o) => o.id);
       if (!ids.includes(step.correct)) {
-        ctx.addIssue({ code: 'custom', path: ['steps', i, 'correct'], message: `"${step.correct}" er ikke en af svarmulighederne` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['steps', i, 'correct'],
+          message: `"${step.correct}" er ikke en af svarmulighederne`,
+        });
       }
       for (const o of ids) {
         if (o !== step.correct && !step.feedback[o]) {
-          ctx.addIssue({ code: 'custom', path: ['steps', i, 'feedback', o], message: 'mangler feedback til den forkerte svarmulighed' });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['steps', i, 'feedback', o],
+            message: 'mangler feedback til den forkerte svarmulighed',
+          });
         }
       }
-      if (new Set(ids).size !== ids.length) ctx.addIssue({ code: 'custom', path: ['steps', i, 'options'], message: 'svarmulighedernes id skal være unikke' });
+      if (new Set(ids).size !== ids.length)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['steps', i, 'options'],
+          message: 'svarmulighedernes id skal være unikke',
+        });
     });
   });
 
@@ -89,13 +102,22 @@ export const questionsSchema = z.array(
     .superRefine((q, ctx) => {
       const correct = q.options.filter((o) => o.correct).length;
       if (q.type === 'single' && correct !== 1) {
-        ctx.addIssue({ code: 'custom', path: ['options'], message: `et single choice-spørgsmål skal have præcis ét rigtigt svar (har ${correct})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['options'],
+          message: `et single choice-spørgsmål skal have præcis ét rigtigt svar (har ${correct})`,
+        });
       }
       if (q.type === 'multiple' && correct < 1) {
-        ctx.addIssue({ code: 'custom', path: ['options'], message: 'et multiple choice-spørgsmål skal have mindst ét rigtigt svar' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['options'],
+          message: 'et multiple choice-spørgsmål skal have mindst ét rigtigt svar',
+        });
       }
       const ids = q.options.map((o) => o.id);
-      if (new Set(ids).size !== ids.length) ctx.addIssue({ code: 'custom', path: ['options'], message: 'svarmulighedernes id skal være unikke' });
+      if (new Set(ids).size !== ids.length)
+        ctx.addIssue({ code: 'custom', path: ['options'], message: 'svarmulighedernes id skal være unikke' });
     }),
 );
 

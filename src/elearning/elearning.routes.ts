@@ -233,18 +233,16 @@ export function elearningRoutes(
           throw new ValidationError('Vælg en handling, før du går videre.', { valg: 'Vælg en handling.' });
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
-        return res
-          .status(422)
-          .render('elearning/exercise-step', {
-            title,
-            exercise,
-            n,
-            step,
-            outcome: null,
-            chosen: null,
-            error: 'Vælg en af handlingerne, før du trykker Udfør.',
-            keysOf,
-          });
+        return res.status(422).render('elearning/exercise-step', {
+          title,
+          exercise,
+          n,
+          step,
+          outcome: null,
+          chosen: null,
+          error: 'Vælg en af handlingerne, før du trykker Udfør.',
+          keysOf,
+        });
       }
       const answer = await elearning.answerExerciseStep(me, exercise.id, n - 1, choice);
       const outcome = { correct: answer.correct, message: answer.message };

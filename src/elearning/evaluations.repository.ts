@@ -2,7 +2,14 @@ import crypto from 'node:crypto';
 import type { DbOrTrx } from '../db/knex.js';
 import type { EvaluationKind } from './content.schemas.js';
 
-export type CourseSession = { id: number; municipalityCode: number; title: string; place: string; heldOn: string; code: string };
+export type CourseSession = {
+  id: number;
+  municipalityCode: number;
+  title: string;
+  place: string;
+  heldOn: string;
+  code: string;
+};
 
 const toSession = (r: Record<string, unknown>): CourseSession => ({
   id: Number(r.id),
@@ -13,12 +20,19 @@ const toSession = (r: Record<string, unknown>): CourseSession => ({
   code: String(r.code),
 });
 
-
 /** SQL for course sessions and anonymous evaluations; callers own the transaction. */
 export const evaluationsRepository = {
   async createSession(
     db: DbOrTrx,
-    s: { municipalityCode: number; title: string; place: string; heldOn: string; code: string; createdByUserId: number | null; createdAt: Date },
+    s: {
+      municipalityCode: number;
+      title: string;
+      place: string;
+      heldOn: string;
+      code: string;
+      createdByUserId: number | null;
+      createdAt: Date;
+    },
   ): Promise<number> {
     const [row] = await db('course_sessions')
       .insert({
@@ -49,12 +63,19 @@ export const evaluationsRepository = {
   },
 
   async sessionsOf(db: DbOrTrx, municipalityCode: number): Promise<CourseSession[]> {
-    const rows = await db('course_sessions').where({ municipality_code: municipalityCode }).orderBy([{ column: 'held_on', order: 'desc' }, { column: 'id', order: 'desc' }]);
+    const rows = await db('course_sessions')
+      .where({ municipality_code: municipalityCode })
+      .orderBy([
+        { column: 'held_on', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ]);
     return rows.map(toSession);
   },
 
   async hasParticipated(db: DbOrTrx, scope: string, personKey: string): Promise<boolean> {
-    return Boolean(await db('evaluation_participation').where({ scope, person_key: personKey }).first('scope'));
+    return Boolean(
+      await db('evaluation_participation').where({ scope, person_key: personKey }).first('scope'),
+    );
   },
 
   /** Marks that a person has evaluated; throws a unique violation the second time. */
@@ -65,7 +86,13 @@ export const evaluationsRepository = {
   /** The anonymous response: municipality, kind/session and answers only. */
   async addResponse(
     db: DbOrTrx,
-    r: { municipalityCode: number; kind: EvaluationKind; courseSessionId: number | null; answers: Record<string, number>; comment: string | null },
+    r: {
+      municipalityCode: number;
+      kind: EvaluationKind;
+      courseSessionId: number | null;
+      answers: Record<string, number>;
+      comment: string | null;
+    },
   ): Promise<void> {
     await db('evaluation_responses').insert({
       id: crypto.randomUUID(),
@@ -81,9 +108,15 @@ export const evaluationsRepository = {
     db: DbOrTrx,
     where: { municipalityCode: number; kind: EvaluationKind; courseSessionId?: number },
   ): Promise<Array<{ answers: Record<string, number>; comment: string | null }>> {
-    const q = db('evaluation_responses').where({ municipality_code: where.municipalityCode, kind: where.kind });
+    const q = db('evaluation_responses').where({
+      municipality_code: where.municipalityCode,
+      kind: where.kind,
+    });
     if (where.courseSessionId !== undefined) q.where({ course_session_id: where.courseSessionId });
     const rows = await q.select('answers', 'comment');
-    return rows.map((r) => ({ answers: JSON.parse(r.answers) as Record<string, number>, comment: r.comment ?? null }));
+    return rows.map((r) => ({
+      answers: JSON.parse(r.answers) as Record<string, number>,
+      comment: r.comment ?? null,
+    }));
   },
 };

@@ -154,13 +154,11 @@ export function evaluationRoutes({
       const s = await evaluations.sessionByCode(code);
       if (s) return res.redirect(303, `/evaluering/kursus/${s.id}`);
       await codeGuard.fail(req, res);
-      res
-        .status(404)
-        .render('elearning/evaluation-code', {
-          title: 'Evaluer et kursus',
-          code,
-          error: 'Koden findes ikke. Tjek, at du har skrevet den rigtigt.',
-        });
+      res.status(404).render('elearning/evaluation-code', {
+        title: 'Evaluer et kursus',
+        code,
+        error: 'Koden findes ikke. Tjek, at du har skrevet den rigtigt.',
+      });
     }),
   );
 

@@ -18,15 +18,35 @@ export const scopeOf = (kind: EvaluationKind, courseSessionId: number | null): s
   kind === 'elearning' ? 'e-laering' : `kursus:${courseSessionId}`;
 
 export type ItemReport = { id: string; kind: 'satisfaction' | 'outcome'; text: string; mean: number | null };
-export type EvaluationReport = { n: number; k: number; suppressed: boolean; items: ItemReport[]; comments: string[] | null };
+export type EvaluationReport = {
+  n: number;
+  k: number;
+  suppressed: boolean;
+  items: ItemReport[];
+  comments: string[] | null;
+};
 
-const alreadyEvaluated = () => new Conflict('Du har allerede evalueret. Tak for din besvarelse – du kan kun evaluere én gang.');
+const alreadyEvaluated = () =>
+  new Conflict('Du har allerede evalueret. Tak for din besvarelse – du kan kun evaluere én gang.');
 
 /** Course sessions and anonymous course evaluations (PRODUCT.md "Anonymity" applies). */
-export function createEvaluationsService({ db, clock, content, kThreshold }: { db: Db; clock: Clock; content: ElearningContent; kThreshold: number }) {
+export function createEvaluationsService({
+  db,
+  clock,
+  content,
+  kThreshold,
+}: {
+  db: Db;
+  clock: Clock;
+  content: ElearningContent;
+  kThreshold: number;
+}) {
   const k = effectiveK(kThreshold);
 
-  const report = (kind: EvaluationKind, rows: Array<{ answers: Record<string, number>; comment: string | null }>): EvaluationReport => {
+  const report = (
+    kind: EvaluationKind,
+    rows: Array<{ answers: Record<string, number>; comment: string | null }>,
+  ): EvaluationReport => {
     const n = rows.length;
     const suppressed = n < k;
     const items = content.evaluations[kind].items.map((item) => {
@@ -43,26 +63,46 @@ export function createEvaluationsService({ db, clock, content, kThreshold }: { d
   return {
     k,
 
-    async createSession(input: { municipalityCode: number; title: string; place: string; heldOn: string; userId: number }): Promise<CourseSession> {
+    async createSession(input: {
+      municipalityCode: number;
+      title: string;
+      place: string;
+      heldOn: string;
+      userId: number;
+    }): Promise<CourseSession> {
       return db.transaction(async (trx) => {
         let code = randomCode();
         while (await evaluationsRepository.codeExists(trx, code)) code = randomCode();
-        const id = await evaluationsRepository.createSession(trx, { ...input, code, createdByUserId: input.userId, createdAt: clock.now() });
-        await audit(trx, { actorUserId: input.userId, action: 'course_session.create', subject: `course_session:${id}`, at: clock.now() });
+        const id = await evaluationsRepository.createSession(trx, {
+          ...input,
+          code,
+          createdByUserId: input.userId,
+          createdAt: clock.now(),
+        });
+        await audit(trx, {
+          actorUserId: input.userId,
+          action: 'course_session.create',
+          subject: `course_session:${id}`,
+          at: clock.now(),
+        });
         return (await evaluationsRepository.sessionById(trx, id))!;
       });
     },
 
     sessionsOf: (municipalityCode: number) => evaluationsRepository.sessionsOf(db, municipalityCode),
-    sessionByCode: (code: string) => evaluationsRepository.sessionByCode(db, code.toUpperCase().replace(/[\s-]/g, '')),
+    sessionByCode: (code: string) =>
+      evaluationsRepository.sessionByCode(db, code.toUpperCase().replace(/[\s-]/g, '')),
 
     /** The course session a person may evaluate: their own municipality, and only if the classroom course applies to them. */
     async sessionFor(person: LearnerIdentity, id: number): Promise<CourseSession> {
       const s = await evaluationsRepository.sessionById(db, id);
       if (!s) throw new NotFound('Kurset findes ikke. Tjek koden, du har fået af din KSD-projektleder.');
-      if (s.municipalityCode !== person.municipalityCode) throw new Forbidden('Kurset hører til en anden kommune end din.');
+      if (s.municipalityCode !== person.municipalityCode)
+        throw new Forbidden('Kurset hører til en anden kommune end din.');
       if (!person.classroom) {
-        throw new Forbidden('Tilstedeværelseskurset er for sagsbehandlere i ydelsescentret og superbrugere. Du bliver uddannet via e-læringen, som du kan evaluere under E-læring.');
+        throw new Forbidden(
+          'Tilstedeværelseskurset er for sagsbehandlere i ydelsescentret og superbrugere. Du bliver uddannet via e-læringen, som du kan evaluere under E-læring.',
+        );
       }
       return s;
     },
@@ -73,12 +113,29 @@ export function createEvaluationsService({ db, clock, content, kThreshold }: { d
     /** One evaluation per person and scope; the response itself carries no trace of who gave it. */
     async submit(
       person: LearnerIdentity,
-      input: { kind: EvaluationKind; courseSessionId: number | null; municipalityCode: number; answers: Record<string, number>; comment: string | null },
+      input: {
+        kind: EvaluationKind;
+        courseSessionId: number | null;
+        municipalityCode: number;
+        answers: Record<string, number>;
+        comment: string | null;
+      },
     ): Promise<void> {
       try {
         await db.transaction(async (trx) => {
-          if (await evaluationsRepository.hasParticipated(trx, scopeOf(input.kind, input.courseSessionId), person.key)) throw alreadyEvaluated();
-          await evaluationsRepository.addParticipation(trx, scopeOf(input.kind, input.courseSessionId), person.key);
+          if (
+            await evaluationsRepository.hasParticipated(
+              trx,
+              scopeOf(input.kind, input.courseSessionId),
+              person.key,
+            )
+          )
+            throw alreadyEvaluated();
+          await evaluationsRepository.addParticipation(
+            trx,
+            scopeOf(input.kind, input.courseSessionId),
+            person.key,
+          );
           await evaluationsRepository.addResponse(trx, input);
         });
       } catch (err) {
@@ -89,16 +146,29 @@ export function createEvaluationsService({ db, clock, content, kThreshold }: { d
 
     /** Means per item only from k responses up. */
     async elearningReport(municipalityCode: number): Promise<EvaluationReport> {
-      return report('elearning', await evaluationsRepository.responses(db, { municipalityCode, kind: 'elearning' }));
+      return report(
+        'elearning',
+        await evaluationsRepository.responses(db, { municipalityCode, kind: 'elearning' }),
+      );
     },
 
     /** Every classroom session of the municipality pooled (for the dashboard). */
     async classroomReport(municipalityCode: number): Promise<EvaluationReport> {
-      return report('classroom', await evaluationsRepository.responses(db, { municipalityCode, kind: 'classroom' }));
+      return report(
+        'classroom',
+        await evaluationsRepository.responses(db, { municipalityCode, kind: 'classroom' }),
+      );
     },
 
     async sessionReport(session: CourseSession): Promise<EvaluationReport> {
-      return report('classroom', await evaluationsRepository.responses(db, { municipalityCode: session.municipalityCode, kind: 'classroom', courseSessionId: session.id }));
+      return report(
+        'classroom',
+        await evaluationsRepository.responses(db, {
+          municipalityCode: session.municipalityCode,
+          kind: 'classroom',
+          courseSessionId: session.id,
+        }),
+      );
     },
   };
 }
@@ -107,7 +177,8 @@ export type EvaluationsService = ReturnType<typeof createEvaluationsService>;
 
 function randomCode(): string {
   let out = '';
-  for (let i = 0; i < SESSION_CODE_LENGTH; i++) out += CODE_ALPHABET[crypto.randomInt(0, CODE_ALPHABET.length)];
+  for (let i = 0; i < SESSION_CODE_LENGTH; i++)
+    out += CODE_ALPHABET[crypto.randomInt(0, CODE_ALPHABET.length)];
   return out;
 }
 

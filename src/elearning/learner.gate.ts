@@ -11,14 +11,22 @@ async function identify(db: Db, req: Request, purposes: readonly LinkPurpose[]):
   const identity = await identifyLearner(db, req.session, purposes);
   if (identity) return identity;
   if (req.session.link) {
-    throw new Forbidden('Dit personlige link giver ikke adgang til denne side. Brug det link, du har fået til netop denne opgave, eller log ind.');
+    throw new Forbidden(
+      'Dit personlige link giver ikke adgang til denne side. Brug det link, du har fået til netop denne opgave, eller log ind.',
+    );
   }
   if (!req.session.user) throw new Unauthenticated();
-  throw new Forbidden('E-læringen og den afsluttende test er for sagsbehandlere, superbrugere og informationssøgende medarbejdere.');
+  throw new Forbidden(
+    'E-læringen og den afsluttende test er for sagsbehandlere, superbrugere og informationssøgende medarbejdere.',
+  );
 }
 
 /** Requires a learner (SAML user with a learner role or participant row, or a personal link of a given purpose). */
-export function requireLearner(db: Db, clock: Clock, purposes: readonly LinkPurpose[] = ['test']): RequestHandler {
+export function requireLearner(
+  db: Db,
+  clock: Clock,
+  purposes: readonly LinkPurpose[] = ['test'],
+): RequestHandler {
   return handle(async (req, res, next) => {
     res.locals.learner = await ensureLearner(db, clock, await identify(db, req, purposes));
     next();

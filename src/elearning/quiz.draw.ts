@@ -28,9 +28,15 @@ export const QUESTIONS_PER_ATTEMPT = 20;
  * Draws an attempt: one random question for every objective in the test (superuser-only objectives
  * have none), the rest at random from the remaining bank, in random order with shuffled options.
  */
-export function drawAttempt(bank: readonly Question[], objectives: readonly Objective[], rng: Rng, count = QUESTIONS_PER_ATTEMPT): DrawnQuestion[] {
+export function drawAttempt(
+  bank: readonly Question[],
+  objectives: readonly Objective[],
+  rng: Rng,
+  count = QUESTIONS_PER_ATTEMPT,
+): DrawnQuestion[] {
   const tested = objectives.filter((o) => !o.superuserOnly);
-  if (count < tested.length) throw new RangeError(`an attempt of ${count} questions cannot cover ${tested.length} objectives`);
+  if (count < tested.length)
+    throw new RangeError(`an attempt of ${count} questions cannot cover ${tested.length} objectives`);
   const chosen: Question[] = [];
   for (const o of tested) {
     const pool = bank.filter((q) => q.objective === o.id);

@@ -23,7 +23,8 @@ export type AttemptItemRow = {
   correct: boolean | null;
 };
 
-const toDate = (v: unknown): Date => (v instanceof Date ? v : new Date(typeof v === 'number' ? v : String(v)));
+const toDate = (v: unknown): Date =>
+  v instanceof Date ? v : new Date(typeof v === 'number' ? v : String(v));
 
 function toAttempt(r: Record<string, unknown>): AttemptRow {
   return {
@@ -41,7 +42,11 @@ function toAttempt(r: Record<string, unknown>): AttemptRow {
 /** SQL for final-test attempts; callers own the transaction. */
 export const quizRepository = {
   async unfinished(db: DbOrTrx, learnerId: number): Promise<AttemptRow | null> {
-    const r = await db('quiz_attempts').where({ learner_id: learnerId }).whereNull('submitted_at').orderBy('id', 'desc').first();
+    const r = await db('quiz_attempts')
+      .where({ learner_id: learnerId })
+      .whereNull('submitted_at')
+      .orderBy('id', 'desc')
+      .first();
     return r ? toAttempt(r) : null;
   },
 
@@ -56,16 +61,29 @@ export const quizRepository = {
   },
 
   async submittedFor(db: DbOrTrx, learnerId: number): Promise<AttemptRow[]> {
-    const rows = await db('quiz_attempts').where({ learner_id: learnerId }).whereNotNull('submitted_at').orderBy('id');
+    const rows = await db('quiz_attempts')
+      .where({ learner_id: learnerId })
+      .whereNotNull('submitted_at')
+      .orderBy('id');
     return rows.map(toAttempt);
   },
 
   async create(
     db: DbOrTrx,
-    a: { learnerId: number; startedAt: Date; passPercent: number; items: Array<DrawnQuestion & { optionTokens: string[] }> },
+    a: {
+      learnerId: number;
+      startedAt: Date;
+      passPercent: number;
+      items: Array<DrawnQuestion & { optionTokens: string[] }>;
+    },
   ): Promise<number> {
     const [row] = await db('quiz_attempts')
-      .insert({ learner_id: a.learnerId, started_at: a.startedAt, question_count: a.items.length, pass_percent: a.passPercent })
+      .insert({
+        learner_id: a.learnerId,
+        started_at: a.startedAt,
+        question_count: a.items.length,
+        pass_percent: a.passPercent,
+      })
       .returning('id');
     const id = Number(typeof row === 'object' ? row.id : row);
     await db('quiz_attempt_items').insert(
@@ -98,24 +116,38 @@ export const quizRepository = {
 
   /** Locks an open attempt for a draft save; false when it is submitted (or not the learner's). */
   async touchOpen(db: DbOrTrx, attemptId: number, learnerId: number): Promise<boolean> {
-    const n = await db('quiz_attempts').where({ id: attemptId, learner_id: learnerId }).whereNull('submitted_at').update({ learner_id: learnerId });
+    const n = await db('quiz_attempts')
+      .where({ id: attemptId, learner_id: learnerId })
+      .whereNull('submitted_at')
+      .update({ learner_id: learnerId });
     return n === 1;
   },
 
   /** The one conditional UPDATE that makes submission happen once, even for parallel requests. */
   async claimSubmission(db: DbOrTrx, attemptId: number, learnerId: number, at: Date): Promise<boolean> {
-    const n = await db('quiz_attempts').where({ id: attemptId, learner_id: learnerId }).whereNull('submitted_at').update({ submitted_at: at });
+    const n = await db('quiz_attempts')
+      .where({ id: attemptId, learner_id: learnerId })
+      .whereNull('submitted_at')
+      .update({ submitted_at: at });
     return n === 1;
   },
 
-  async saveItem(db: DbOrTrx, attemptId: number, position: number, selected: string[] | null, correct: boolean | null): Promise<void> {
+  async saveItem(
+    db: DbOrTrx,
+    attemptId: number,
+    position: number,
+    selected: string[] | null,
+    correct: boolean | null,
+  ): Promise<void> {
     await db('quiz_attempt_items')
       .where({ attempt_id: attemptId, position })
       .update({ selected: selected === null ? null : JSON.stringify(selected), correct });
   },
 
   async saveTokens(db: DbOrTrx, attemptId: number, position: number, tokens: string[]): Promise<void> {
-    await db('quiz_attempt_items').where({ attempt_id: attemptId, position }).update({ option_tokens: JSON.stringify(tokens) });
+    await db('quiz_attempt_items')
+      .where({ attempt_id: attemptId, position })
+      .update({ option_tokens: JSON.stringify(tokens) });
   },
 
   async saveScore(db: DbOrTrx, attemptId: number, correctCount: number, passed: boolean): Promise<void> {

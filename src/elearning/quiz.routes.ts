@@ -20,7 +20,10 @@ export function parseAnswers(body: unknown): PostedAnswers {
     if (!m) continue;
     const values = Array.isArray(value) ? value : [value];
     if (!values.every((v): v is string => typeof v === 'string' && OPTION_TOKEN.test(v))) {
-      throw new ValidationError('Svaret passer ikke til spørgsmålene i dit testforsøg. Genindlæs siden, og prøv igen.', { [key]: 'Ukendt svarmulighed' });
+      throw new ValidationError(
+        'Svaret passer ikke til spørgsmålene i dit testforsøg. Genindlæs siden, og prøv igen.',
+        { [key]: 'Ukendt svarmulighed' },
+      );
     }
     answers.set(Number(m[1]), [...new Set(values)]);
   }
@@ -34,7 +37,19 @@ const attemptIdOf = (raw: string): number => {
 };
 
 /** The final test and the learner's certificate. */
-export function quizRoutes({ quiz, content, learner, publicUrl, db }: { quiz: QuizService; content: ElearningContent; learner: RequestHandler; publicUrl: string; db: Db }): Router {
+export function quizRoutes({
+  quiz,
+  content,
+  learner,
+  publicUrl,
+  db,
+}: {
+  quiz: QuizService;
+  content: ElearningContent;
+  learner: RequestHandler;
+  publicUrl: string;
+  db: Db;
+}): Router {
   const router = Router();
   const rules = {
     passPercent: quiz.passPercent,
@@ -74,10 +89,26 @@ export function quizRoutes({ quiz, content, learner, publicUrl, db }: { quiz: Qu
     if (!Number.isInteger(n) || n < 1) throw new NotFound('Siden findes ikke i testforsøget.');
     return n;
   };
-  const renderPage = async (res: Response, me: Learner, id: number, page: number, status = 200, error: string | null = null, flash: string | null = null) => {
+  const renderPage = async (
+    res: Response,
+    me: Learner,
+    id: number,
+    page: number,
+    status = 200,
+    error: string | null = null,
+    flash: string | null = null,
+  ) => {
     const view = await quiz.attemptPage(me, id, page);
     if (view.attempt.submittedAt) return res.redirect(303, `/e-laering/test/forsoeg/${id}/resultat`);
-    res.status(status).render('elearning/test-attempt', { title: `Afsluttende test, side ${page} af ${view.pageCount}`, ...view, rules, flash, error });
+    res
+      .status(status)
+      .render('elearning/test-attempt', {
+        title: `Afsluttende test, side ${page} af ${view.pageCount}`,
+        ...view,
+        rules,
+        flash,
+        error,
+      });
   };
 
   router.get(
@@ -101,16 +132,27 @@ export function quizRoutes({ quiz, content, learner, publicUrl, db }: { quiz: Qu
       try {
         const { pageCount } = await quiz.savePage(me, id, page, parseAnswers(body));
         const base = `/e-laering/test/forsoeg/${id}`;
-        const goTo = typeof body.gaa === 'string' && /^\d{1,3}$/.test(body.gaa) ? Math.min(Math.max(Number(body.gaa), 1), pageCount) : null;
+        const goTo =
+          typeof body.gaa === 'string' && /^\d{1,3}$/.test(body.gaa)
+            ? Math.min(Math.max(Number(body.gaa), 1), pageCount)
+            : null;
         if (goTo) return res.redirect(303, `${base}?side=${goTo}`);
-        if (body.handling === 'naeste' && page < pageCount) return res.redirect(303, `${base}?side=${page + 1}`);
+        if (body.handling === 'naeste' && page < pageCount)
+          return res.redirect(303, `${base}?side=${page + 1}`);
         if (body.handling === 'forrige' && page > 1) return res.redirect(303, `${base}?side=${page - 1}`);
-        if (body.handling === 'aflever' || body.handling === 'naeste') return res.redirect(303, `${base}/aflever`);
+        if (body.handling === 'aflever' || body.handling === 'naeste')
+          return res.redirect(303, `${base}/aflever`);
         req.session.flash = 'Dine svar er gemt. Du kan fortsætte, hvor du slap – også fra en anden computer.';
         res.redirect(303, `${base}?side=${page}`);
       } catch (err) {
         if (err instanceof Conflict) {
-          return res.status(409).render('elearning/test-conflict', { title: 'Testen er allerede afleveret', message: err.message, attemptId: id });
+          return res
+            .status(409)
+            .render('elearning/test-conflict', {
+              title: 'Testen er allerede afleveret',
+              message: err.message,
+              attemptId: id,
+            });
         }
         if (err instanceof ValidationError) return renderPage(res, me, id, page, 422, err.message);
         throw err;
@@ -138,7 +180,13 @@ export function quizRoutes({ quiz, content, learner, publicUrl, db }: { quiz: Qu
         await quiz.handIn(learnerOf(res), id);
       } catch (err) {
         if (err instanceof Conflict) {
-          return res.status(409).render('elearning/test-conflict', { title: 'Testen er allerede afleveret', message: err.message, attemptId: id });
+          return res
+            .status(409)
+            .render('elearning/test-conflict', {
+              title: 'Testen er allerede afleveret',
+              message: err.message,
+              attemptId: id,
+            });
         }
         throw err;
       }
@@ -153,7 +201,13 @@ export function quizRoutes({ quiz, content, learner, publicUrl, db }: { quiz: Qu
       const me = learnerOf(res);
       const result = await quiz.result(me, attemptIdOf(param(req, 'id')));
       const history = await quiz.history(me);
-      res.render('elearning/test-result', { title: 'Resultat af testen', result, history, certificate: await certificatesRepository.forLearner(db, me.id), danishDateTime });
+      res.render('elearning/test-result', {
+        title: 'Resultat af testen',
+        result,
+        history,
+        certificate: await certificatesRepository.forLearner(db, me.id),
+        danishDateTime,
+      });
     }),
   );
 
@@ -163,7 +217,10 @@ export function quizRoutes({ quiz, content, learner, publicUrl, db }: { quiz: Qu
     handle(async (_req, res) => {
       const me = learnerOf(res);
       const certificate = await certificatesRepository.forLearner(db, me.id);
-      if (!certificate) throw new NotFound('Du har ikke bestået den afsluttende test endnu. Kursusbeviset kan udskrives, når du har bestået.');
+      if (!certificate)
+        throw new NotFound(
+          'Du har ikke bestået den afsluttende test endnu. Kursusbeviset kan udskrives, når du har bestået.',
+        );
       res.render('elearning/certificate', {
         title: 'Kursusbevis',
         certificate,

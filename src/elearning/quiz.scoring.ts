@@ -18,7 +18,13 @@ export function percentOf(correct: number, total: number): number {
   return total > 0 ? Math.floor((correct * 100) / total) : 0;
 }
 
-export type AttemptSummary = { id: number; correct: number; total: number; passed: boolean; submittedAt: Date };
+export type AttemptSummary = {
+  id: number;
+  correct: number;
+  total: number;
+  passed: boolean;
+  submittedAt: Date;
+};
 
 /** The attempt that counts: the highest share correct; a tie goes to the earliest. */
 export function bestAttempt<T extends AttemptSummary>(attempts: readonly T[]): T | null {

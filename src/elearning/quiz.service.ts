@@ -61,7 +61,13 @@ export type AttemptResult = {
   percent: number;
   passed: boolean;
   passPercent: number;
-  missed: Array<{ objectiveId: string; objectiveText: string; wrong: number; moduleSlug: string; moduleTitle: string }>;
+  missed: Array<{
+    objectiveId: string;
+    objectiveText: string;
+    wrong: number;
+    moduleSlug: string;
+    moduleTitle: string;
+  }>;
   startedAt: Date;
   submittedAt: Date;
   durationMinutes: number;
@@ -87,7 +93,8 @@ const tokensFor = (n: number): string[] => Array.from({ length: n }, newToken);
 
 const pageOf = (position: number): number => Math.ceil(position / QUESTIONS_PER_PAGE);
 
-const badAnswer = () => new ValidationError('Svaret passer ikke til spørgsmålene i dit testforsøg. Genindlæs siden, og prøv igen.');
+const badAnswer = () =>
+  new ValidationError('Svaret passer ikke til spørgsmålene i dit testforsøg. Genindlæs siden, og prøv igen.');
 
 /** Final test use cases: start or resume, answer page by page, hand in once, review. */
 export function createQuizService(deps: QuizDeps) {
@@ -102,7 +109,10 @@ export function createQuizService(deps: QuizDeps) {
 
   const questionOf = (item: AttemptItemRow): Question => {
     const q = content.question(item.questionId);
-    if (!q) throw new Conflict('Spørgsmålene i testen er blevet opdateret, siden du startede dette forsøg. Gå til testens side, og start igen.');
+    if (!q)
+      throw new Conflict(
+        'Spørgsmålene i testen er blevet opdateret, siden du startede dette forsøg. Gå til testens side, og start igen.',
+      );
     return q;
   };
 
@@ -128,7 +138,9 @@ export function createQuizService(deps: QuizDeps) {
       const ids = tokens.map((t) => item.optionOrder[item.optionTokens.indexOf(t)]);
       if (ids.some((id) => id === undefined)) throw badAnswer();
       if (questionOf(item).type === 'single' && ids.length > 1) {
-        throw new ValidationError('Vælg kun ét svar på spørgsmål med ét rigtigt svar.', { [`q${position}`]: 'Vælg kun ét svar.' });
+        throw new ValidationError('Vælg kun ét svar på spørgsmål med ét rigtigt svar.', {
+          [`q${position}`]: 'Vælg kun ét svar.',
+        });
       }
       out.set(position, ids as string[]);
     }
@@ -145,7 +157,8 @@ export function createQuizService(deps: QuizDeps) {
     return null;
   };
 
-  const hasPassedAny = async (learner: Learner) => (await quizRepository.submittedFor(db, learner.id)).some((a) => a.passed);
+  const hasPassedAny = async (learner: Learner) =>
+    (await quizRepository.submittedFor(db, learner.id)).some((a) => a.passed);
 
   return {
     passPercent: deps.passPercent,
@@ -162,9 +175,19 @@ export function createQuizService(deps: QuizDeps) {
       return db.transaction(async (trx) => {
         const open = await currentUnfinished(trx, learner);
         if (open) return open.id;
-        const drawn = drawAttempt(content.questions, content.objectives, deps.rng, deps.questionsPerAttempt ?? QUESTIONS_PER_ATTEMPT);
+        const drawn = drawAttempt(
+          content.questions,
+          content.objectives,
+          deps.rng,
+          deps.questionsPerAttempt ?? QUESTIONS_PER_ATTEMPT,
+        );
         const items = drawn.map((d) => ({ ...d, optionTokens: tokensFor(d.optionOrder.length) }));
-        return quizRepository.create(trx, { learnerId: learner.id, startedAt: clock.now(), passPercent: deps.passPercent, items });
+        return quizRepository.create(trx, {
+          learnerId: learner.id,
+          startedAt: clock.now(),
+          passPercent: deps.passPercent,
+          items,
+        });
       });
     },
 
@@ -174,7 +197,8 @@ export function createQuizService(deps: QuizDeps) {
         const attempt = await ownAttempt(trx, learner, attemptId);
         const items = await itemsWithTokens(trx, attemptId);
         const pageCount = pageCountOf(items);
-        if (!Number.isInteger(page) || page < 1 || page > pageCount) throw new NotFound('Siden findes ikke i testforsøget.');
+        if (!Number.isInteger(page) || page < 1 || page > pageCount)
+          throw new NotFound('Siden findes ikke i testforsøget.');
         const questions = items
           .filter((item) => pageOf(item.position) === page)
           .map((item) => {
@@ -191,19 +215,37 @@ export function createQuizService(deps: QuizDeps) {
               })),
             };
           });
-        const nav = items.map((i) => ({ position: i.position, page: pageOf(i.position), answered: Boolean(i.selected?.length) }));
-        return { attempt, page, pageCount, questions, nav, answered: nav.filter((n) => n.answered).length, total: items.length };
+        const nav = items.map((i) => ({
+          position: i.position,
+          page: pageOf(i.position),
+          answered: Boolean(i.selected?.length),
+        }));
+        return {
+          attempt,
+          page,
+          pageCount,
+          questions,
+          nav,
+          answered: nav.filter((n) => n.answered).length,
+          total: items.length,
+        };
       });
     },
 
     /** Saves one page's answers (an unanswered question on it is cleared); the attempt resumes from the server's record. */
-    async savePage(learner: Learner, attemptId: number, page: number, answers: PostedAnswers): Promise<{ pageCount: number }> {
+    async savePage(
+      learner: Learner,
+      attemptId: number,
+      page: number,
+      answers: PostedAnswers,
+    ): Promise<{ pageCount: number }> {
       return db.transaction(async (trx) => {
         await ownAttempt(trx, learner, attemptId);
         if (!(await quizRepository.touchOpen(trx, attemptId, learner.id))) throw alreadySubmitted();
         const items = await itemsWithTokens(trx, attemptId);
         const pageCount = pageCountOf(items);
-        if (!Number.isInteger(page) || page < 1 || page > pageCount) throw new NotFound('Siden findes ikke i testforsøget.');
+        if (!Number.isInteger(page) || page < 1 || page > pageCount)
+          throw new NotFound('Siden findes ikke i testforsøget.');
         const chosen = resolve(items, page, answers);
         for (const item of items.filter((i) => pageOf(i.position) === page)) {
           const ids = chosen.get(item.position) ?? [];
@@ -217,8 +259,16 @@ export function createQuizService(deps: QuizDeps) {
     async summary(learner: Learner, attemptId: number) {
       const attempt = await ownAttempt(db, learner, attemptId);
       const items = await quizRepository.items(db, attemptId);
-      const unanswered = items.filter((i) => !i.selected?.length).map((i) => ({ position: i.position, page: pageOf(i.position) }));
-      return { attempt, total: items.length, answered: items.length - unanswered.length, unanswered, pageCount: pageCountOf(items) };
+      const unanswered = items
+        .filter((i) => !i.selected?.length)
+        .map((i) => ({ position: i.position, page: pageOf(i.position) }));
+      return {
+        attempt,
+        total: items.length,
+        answered: items.length - unanswered.length,
+        unanswered,
+        pageCount: pageCountOf(items),
+      };
     },
 
     /** Hands in the saved answers once: the conditional UPDATE refuses a second (or parallel) hand-in. */
@@ -228,7 +278,8 @@ export function createQuizService(deps: QuizDeps) {
         const items = await quizRepository.items(trx, attemptId);
         items.forEach(questionOf);
         const now = clock.now();
-        if (!(await quizRepository.claimSubmission(trx, attemptId, learner.id, now))) throw alreadySubmitted();
+        if (!(await quizRepository.claimSubmission(trx, attemptId, learner.id, now)))
+          throw alreadySubmitted();
         let correct = 0;
         for (const item of items) {
           const ok = isAnswerCorrect(questionOf(item), item.selected ?? []);
@@ -256,13 +307,19 @@ export function createQuizService(deps: QuizDeps) {
       const attempt = await ownAttempt(db, learner, attemptId);
       if (!attempt.submittedAt) throw new NotFound('Testforsøget er ikke afleveret endnu.');
       const items = await quizRepository.items(db, attemptId);
-      const showsKey = reviewShowsKey === 'always' || (reviewShowsKey === 'after-pass' && (await hasPassedAny(learner)));
+      const showsKey =
+        reviewShowsKey === 'always' || (reviewShowsKey === 'after-pass' && (await hasPassedAny(learner)));
       const wrongByObjective = new Map<string, number>();
-      for (const i of items) if (!i.correct) wrongByObjective.set(i.objectiveId, (wrongByObjective.get(i.objectiveId) ?? 0) + 1);
+      for (const i of items)
+        if (!i.correct) wrongByObjective.set(i.objectiveId, (wrongByObjective.get(i.objectiveId) ?? 0) + 1);
       const moduleOf = (objectiveId: string) => {
         const o = content.objective(objectiveId);
         const m = o ? content.module(o.module) : undefined;
-        return { objectiveText: o?.text ?? objectiveId, moduleSlug: o?.module ?? '', moduleTitle: m?.title ?? o?.module ?? '' };
+        return {
+          objectiveText: o?.text ?? objectiveId,
+          moduleSlug: o?.module ?? '',
+          moduleTitle: m?.title ?? o?.module ?? '',
+        };
       };
       const missed = content.objectives
         .filter((o) => wrongByObjective.has(o.id))
@@ -279,7 +336,11 @@ export function createQuizService(deps: QuizDeps) {
             correct: Boolean(item.correct),
             options: item.optionOrder.map((id) => {
               const o = q.options.find((x) => x.id === id);
-              return { text: o?.text ?? '', chosen: chosen.has(id), right: showsKey ? Boolean(o?.correct) : null };
+              return {
+                text: o?.text ?? '',
+                chosen: chosen.has(id),
+                right: showsKey ? Boolean(o?.correct) : null,
+              };
             }),
             explanation: q.explanation ?? '',
             objectiveId: item.objectiveId,
@@ -298,7 +359,10 @@ export function createQuizService(deps: QuizDeps) {
         missed,
         startedAt: attempt.startedAt,
         submittedAt: attempt.submittedAt,
-        durationMinutes: Math.max(1, Math.round((attempt.submittedAt.getTime() - attempt.startedAt.getTime()) / 60_000)),
+        durationMinutes: Math.max(
+          1,
+          Math.round((attempt.submittedAt.getTime() - attempt.startedAt.getTime()) / 60_000),
+        ),
         showsKey,
         review,
       };
@@ -324,5 +388,7 @@ export function createQuizService(deps: QuizDeps) {
 export type QuizService = ReturnType<typeof createQuizService>;
 
 function alreadySubmitted(): Conflict {
-  return new Conflict('Testforsøget er allerede afleveret og kan ikke ændres. Du kan se dit resultat eller starte et nyt forsøg.');
+  return new Conflict(
+    'Testforsøget er allerede afleveret og kan ikke ændres. Du kan se dit resultat eller starte et nyt forsøg.',
+  );
 }

@@ -51,7 +51,9 @@ export function createLinkService({ db, clock, publicUrl }: { db: Db; clock: Clo
     /** The link behind a token, or null when unknown, expired or revoked. */
     async resolve(token: string): Promise<ResolvedLink | null> {
       if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return null;
-      const row = await db('personal_links').where({ token_hash: hashToken(token) }).first();
+      const row = await db('personal_links')
+        .where({ token_hash: hashToken(token) })
+        .first();
       if (!row || row.revoked_at) return null;
       if (new Date(row.expires_at).getTime() <= clock.now().getTime()) return null;
       return {
@@ -64,7 +66,10 @@ export function createLinkService({ db, clock, publicUrl }: { db: Db; clock: Clo
       };
     },
 
-    async revoke(trx: DbOrTrx, where: { id?: number; participantId?: number; purpose?: LinkPurpose }): Promise<number> {
+    async revoke(
+      trx: DbOrTrx,
+      where: { id?: number; participantId?: number; purpose?: LinkPurpose },
+    ): Promise<number> {
       const q = trx('personal_links').whereNull('revoked_at');
       if (where.id !== undefined) q.where({ id: where.id });
       if (where.participantId !== undefined) q.where({ participant_id: where.participantId });

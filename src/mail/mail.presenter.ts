@@ -1,7 +1,26 @@
 import { formatDanishDate } from '../shared/clock.js';
-import { ELEMENTS, ELEMENT_LABELS, SURVEY_GROUPS, SURVEY_GROUP_LABELS, type ElementKey } from '../surveys/groups.js';
-import { BARRIER_ADVICE, STATUS_LABELS, barrierPoint, formatPercent, formatScore, type Status } from '../surveys/scoring.js';
-import { combineCells, POOL_LABEL, TOTAL_LABEL, type CellScores, type PublishedCell } from '../surveys/anonymity.js';
+import {
+  ELEMENTS,
+  ELEMENT_LABELS,
+  SURVEY_GROUPS,
+  SURVEY_GROUP_LABELS,
+  type ElementKey,
+} from '../surveys/groups.js';
+import {
+  BARRIER_ADVICE,
+  STATUS_LABELS,
+  barrierPoint,
+  formatPercent,
+  formatScore,
+  type Status,
+} from '../surveys/scoring.js';
+import {
+  combineCells,
+  POOL_LABEL,
+  TOTAL_LABEL,
+  type CellScores,
+  type PublishedCell,
+} from '../surveys/anonymity.js';
 import type { RoundResults } from '../surveys/results.service.js';
 import type { Municipality } from '../municipalities/municipalities.repository.js';
 
@@ -12,16 +31,39 @@ const STATUS_STYLE: Record<Status, string> = {
   indsats: 'background:#f9dcdc;color:#5c0d0d',
 };
 
-export const templateHelpers = { ELEMENTS, ELEMENT_LABELS, STATUS_LABELS, STATUS_STYLE, formatScore, formatPercent, formatDanishDate };
+export const templateHelpers = {
+  ELEMENTS,
+  ELEMENT_LABELS,
+  STATUS_LABELS,
+  STATUS_STYLE,
+  formatScore,
+  formatPercent,
+  formatDanishDate,
+};
 
 export type ScoreCellView = { score: string; status: string | null; style: string; barrier: boolean };
-export type RowView = { label: string; note: string | null; n: number; cells: Record<ElementKey, ScoreCellView>; barrier: string | null; total: boolean };
+export type RowView = {
+  label: string;
+  note: string | null;
+  n: number;
+  cells: Record<ElementKey, ScoreCellView>;
+  barrier: string | null;
+  total: boolean;
+};
 
 function cellsView(scores: CellScores, barrier: ElementKey | null): Record<ElementKey, ScoreCellView> {
   return Object.fromEntries(
     ELEMENTS.map((e) => {
       const s = scores[e];
-      return [e, { score: formatScore(s.mean), status: s.status ? STATUS_LABELS[s.status] : null, style: s.status ? STATUS_STYLE[s.status] : '', barrier: barrier === e }];
+      return [
+        e,
+        {
+          score: formatScore(s.mean),
+          status: s.status ? STATUS_LABELS[s.status] : null,
+          style: s.status ? STATUS_STYLE[s.status] : '',
+          barrier: barrier === e,
+        },
+      ];
     }),
   ) as Record<ElementKey, ScoreCellView>;
 }
@@ -45,9 +87,22 @@ export function municipalityResultsView(results: RoundResults) {
     belowK: pub.belowK,
     k: pub.k,
     rows: published.map(rowOf),
-    barriers: published.map((c) => ({ label: c.label, element: c.barrier ? ELEMENT_LABELS[c.barrier] : null, advice: c.barrier ? BARRIER_ADVICE[c.barrier] : null })),
-    rates: results.rates.map((r) => ({ label: r.label, invited: r.invited, answered: r.answered, rate: formatPercent(r.rate) })),
-    totalRate: { invited: results.totalRate.invited, answered: results.totalRate.answered, rate: formatPercent(results.totalRate.rate) },
+    barriers: published.map((c) => ({
+      label: c.label,
+      element: c.barrier ? ELEMENT_LABELS[c.barrier] : null,
+      advice: c.barrier ? BARRIER_ADVICE[c.barrier] : null,
+    })),
+    rates: results.rates.map((r) => ({
+      label: r.label,
+      invited: r.invited,
+      answered: r.answered,
+      rate: formatPercent(r.rate),
+    })),
+    totalRate: {
+      invited: results.totalRate.invited,
+      answered: results.totalRate.answered,
+      rate: formatPercent(results.totalRate.rate),
+    },
   };
 }
 
@@ -57,14 +112,35 @@ export function combinedTable(list: Array<{ municipality: Municipality; results:
   const add = (label: string, cells: PublishedCell[], total = false) => {
     if (!cells.length) return;
     const scores = combineCells(cells);
-    const means = Object.fromEntries(ELEMENTS.map((e) => [e, scores[e].mean])) as Record<ElementKey, number | null>;
+    const means = Object.fromEntries(ELEMENTS.map((e) => [e, scores[e].mean])) as Record<
+      ElementKey,
+      number | null
+    >;
     const barrier = barrierPoint(means);
-    rows.push({ label, note: null, n: cells.reduce((s, c) => s + c.n, 0), cells: cellsView(scores, barrier), barrier: barrier ? ELEMENT_LABELS[barrier] : null, total });
+    rows.push({
+      label,
+      note: null,
+      n: cells.reduce((s, c) => s + c.n, 0),
+      cells: cellsView(scores, barrier),
+      barrier: barrier ? ELEMENT_LABELS[barrier] : null,
+      total,
+    });
   };
   const pubs = list.map((x) => x.results.publication);
-  for (const g of SURVEY_GROUPS) add(SURVEY_GROUP_LABELS[g], pubs.flatMap((p) => p.cells.filter((c) => c.key === g)));
-  add(POOL_LABEL, pubs.flatMap((p) => p.cells.filter((c) => c.key === 'oevrige')));
-  add(TOTAL_LABEL, pubs.flatMap((p) => (p.total ? [p.total] : [])), true);
+  for (const g of SURVEY_GROUPS)
+    add(
+      SURVEY_GROUP_LABELS[g],
+      pubs.flatMap((p) => p.cells.filter((c) => c.key === g)),
+    );
+  add(
+    POOL_LABEL,
+    pubs.flatMap((p) => p.cells.filter((c) => c.key === 'oevrige')),
+  );
+  add(
+    TOTAL_LABEL,
+    pubs.flatMap((p) => (p.total ? [p.total] : [])),
+    true,
+  );
   return rows;
 }
 

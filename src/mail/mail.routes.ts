@@ -29,13 +29,17 @@ export function devMailboxEnabled(config: Pick<Config, 'env'>): boolean {
 }
 
 /** A sandboxed message body may show its own inline styles and data: images, nothing else. */
-export const MAIL_HTML_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; form-action 'none'; base-uri 'none'; sandbox";
+export const MAIL_HTML_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; form-action 'none'; base-uri 'none'; sandbox";
 
 const dateTime = (d: Date | null) =>
-  d ? d.toLocaleString('da-DK', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Europe/Copenhagen' }) : '–';
+  d
+    ? d.toLocaleString('da-DK', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Europe/Copenhagen' })
+    : '–';
 
 /** Content-Disposition with a safe ASCII fallback and the UTF-8 name. */
-const disposition = (name: string) => `attachment; filename="${name.replace(/[^A-Za-z0-9._-]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+const disposition = (name: string) =>
+  `attachment; filename="${name.replace(/[^A-Za-z0-9._-]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 
 /** Development mailbox and the administrator's mail log. */
 export function mailRoutes(deps: AppDeps): Router {
@@ -50,7 +54,13 @@ export function mailRoutes(deps: AppDeps): Router {
       handle(async (_req, res) => {
         const { messages, attachments } = await admin.latest(200);
         res.setHeader('Cache-Control', 'no-store');
-        res.render('mail/mailbox', { title: 'Udviklingspostkasse', messages, attachments, smtp: Boolean(deps.config.mail.smtpUrl), ...view });
+        res.render('mail/mailbox', {
+          title: 'Udviklingspostkasse',
+          messages,
+          attachments,
+          smtp: Boolean(deps.config.mail.smtpUrl),
+          ...view,
+        });
       }),
     );
 
@@ -97,7 +107,14 @@ export function mailRoutes(deps: AppDeps): Router {
     handle(async (req, res) => {
       const { messages, counts } = await admin.latest(200);
       const notice = takeFlash(req);
-      res.render('mail/admin-log', { title: 'Mail-log', messages, counts, notice, devMailbox: devMailboxEnabled(deps.config), ...view });
+      res.render('mail/admin-log', {
+        title: 'Mail-log',
+        messages,
+        counts,
+        notice,
+        devMailbox: devMailboxEnabled(deps.config),
+        ...view,
+      });
     }),
   );
 

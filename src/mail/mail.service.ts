@@ -16,7 +16,9 @@ export function messageIdFor(idempotencyKey: string, from: string): string {
 
 /** Lower-cased, de-duplicated, empty ones dropped. */
 export function uniqueAddresses(list: Array<string | null | undefined>): string[] {
-  return [...new Set(list.filter((a): a is string => Boolean(a && a.trim())).map((a) => a.trim().toLowerCase()))];
+  return [
+    ...new Set(list.filter((a): a is string => Boolean(a && a.trim())).map((a) => a.trim().toLowerCase())),
+  ];
 }
 
 /** Writes mail to the outbox inside the caller's transaction; the worker sends it later. */
@@ -27,7 +29,12 @@ export function createMailService(deps: Deps) {
     if (!m.to.length) return null;
     // Without SMTP the message is held for the development mailbox instead of waiting to be sent.
     const status = config.mail.smtpUrl ? 'pending' : 'held';
-    return outboxRepository.insert(trx, { ...m, messageId: messageIdFor(m.idempotencyKey, config.mail.from) }, status, clock.now());
+    return outboxRepository.insert(
+      trx,
+      { ...m, messageId: messageIdFor(m.idempotencyKey, config.mail.from) },
+      status,
+      clock.now(),
+    );
   }
 
   return {
@@ -39,9 +46,16 @@ export function createMailService(deps: Deps) {
     },
 
     /** Mail to a learner who passed the final test, with the certificate link; once per certificate. */
-    async enqueueTestPassed(trx: DbOrTrx, args: { to: string; name: string; certificateUrl: string }): Promise<number | null> {
+    async enqueueTestPassed(
+      trx: DbOrTrx,
+      args: { to: string; name: string; certificateUrl: string },
+    ): Promise<number | null> {
       const key = `test-passed:${crypto.createHash('sha256').update(`${args.to.toLowerCase()}|${args.certificateUrl}`).digest('hex')}`;
-      const { html, text } = await renderMail('test-passed', { name: args.name, certificateUrl: args.certificateUrl, publicUrl: config.publicUrl });
+      const { html, text } = await renderMail('test-passed', {
+        name: args.name,
+        certificateUrl: args.certificateUrl,
+        publicUrl: config.publicUrl,
+      });
       return enqueue(trx, {
         idempotencyKey: key,
         kind: 'test-passed',
@@ -62,7 +76,10 @@ export function createMailAdminService(deps: Pick<AppDeps, 'db' | 'clock'>) {
   return {
     async latest(limit = 200) {
       const messages = await outboxRepository.latest(db, { limit });
-      const attachments = await outboxRepository.attachmentInfo(db, messages.map((m) => m.id));
+      const attachments = await outboxRepository.attachmentInfo(
+        db,
+        messages.map((m) => m.id),
+      );
       const counts = await outboxRepository.countByStatus(db);
       return { messages, attachments, counts };
     },
@@ -73,8 +90,15 @@ export function createMailAdminService(deps: Pick<AppDeps, 'db' | 'clock'>) {
       await db.transaction(async (trx) => {
         const m = await outboxRepository.byId(trx, id);
         if (!m) throw new NotFound('Beskeden findes ikke.');
-        if (!(await outboxRepository.resetFailed(trx, id, now))) throw new Conflict('Kun en mislykket besked kan sendes igen.');
-        await audit(trx, { actorUserId, action: 'mail.resend', subject: `mail:${id}`, details: { kind: m.kind }, at: now });
+        if (!(await outboxRepository.resetFailed(trx, id, now)))
+          throw new Conflict('Kun en mislykket besked kan sendes igen.');
+        await audit(trx, {
+          actorUserId,
+          action: 'mail.resend',
+          subject: `mail:${id}`,
+          details: { kind: m.kind },
+          at: now,
+        });
       });
     },
   };

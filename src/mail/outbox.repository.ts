@@ -42,7 +42,10 @@ export type AttachmentInfo = { id: number; filename: string; contentType: string
 
 type Row = Record<string, unknown>;
 
-const toDate = (v: unknown): Date => (v instanceof Date ? v : new Date(typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : (v as string | number)));
+const toDate = (v: unknown): Date =>
+  v instanceof Date
+    ? v
+    : new Date(typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : (v as string | number));
 
 const toMessage = (r: Row): OutboxMessage => ({
   id: Number(r.id),
@@ -66,7 +69,9 @@ const toMessage = (r: Row): OutboxMessage => ({
 /** Rows the worker may take: pending and due, or 'sending' whose lease ran out (a worker died mid-send). */
 function claimable(q: import('knex').Knex.QueryBuilder, now: Date) {
   return q.where((w) =>
-    w.where((a) => a.where('status', 'pending').andWhere('next_attempt_at', '<=', now)).orWhere((b) => b.where('status', 'sending').andWhere('claimed_until', '<', now)),
+    w
+      .where((a) => a.where('status', 'pending').andWhere('next_attempt_at', '<=', now))
+      .orWhere((b) => b.where('status', 'sending').andWhere('claimed_until', '<', now)),
   );
 }
 
@@ -74,7 +79,9 @@ function claimable(q: import('knex').Knex.QueryBuilder, now: Date) {
 export const outboxRepository = {
   /** After a restore no worker holds a claim any more: messages being sent when the backup was taken are due again. */
   async releaseAllClaims(db: DbOrTrx): Promise<number> {
-    return db('outbox').where({ status: 'sending' }).update({ status: 'pending', claimed_until: null, claimed_by: null });
+    return db('outbox')
+      .where({ status: 'sending' })
+      .update({ status: 'pending', claimed_until: null, claimed_by: null });
   },
 
   async exists(db: DbOrTrx, idempotencyKey: string): Promise<boolean> {
@@ -106,7 +113,13 @@ export const outboxRepository = {
     if (first === undefined) return null;
     const id = Number(typeof first === 'object' ? first.id : first);
     for (const a of m.attachments ?? []) {
-      await db('outbox_attachments').insert({ outbox_id: id, filename: a.filename, content_type: a.contentType, content: a.content, size: a.content.length });
+      await db('outbox_attachments').insert({
+        outbox_id: id,
+        filename: a.filename,
+        content_type: a.contentType,
+        content: a.content,
+        size: a.content.length,
+      });
     }
     return id;
   },
@@ -116,7 +129,10 @@ export const outboxRepository = {
    * locked with FOR UPDATE SKIP LOCKED so two workers never take the same row; SQLite has one writer, and
    * the conditional UPDATE alone decides.
    */
-  async claim(db: DbOrTrx, opts: { now: Date; leaseUntil: Date; workerId: string; limit: number }): Promise<number[]> {
+  async claim(
+    db: DbOrTrx,
+    opts: { now: Date; leaseUntil: Date; workerId: string; limit: number },
+  ): Promise<number[]> {
     return db.transaction(async (trx) => {
       let q = claimable(trx('outbox').select('id'), opts.now).orderBy('id').limit(opts.limit);
       if (isPostgres(trx)) q = q.forUpdate().skipLocked();
@@ -142,44 +158,100 @@ export const outboxRepository = {
 
   async attachmentsOf(db: DbOrTrx, outboxId: number): Promise<Array<Attachment & { id: number }>> {
     const rows = await db('outbox_attachments').where({ outbox_id: outboxId }).orderBy('id');
-    return rows.map((r: Row) => ({ id: Number(r.id), filename: String(r.filename), contentType: String(r.content_type), content: Buffer.from(r.content as Buffer) }));
+    return rows.map((r: Row) => ({
+      id: Number(r.id),
+      filename: String(r.filename),
+      contentType: String(r.content_type),
+      content: Buffer.from(r.content as Buffer),
+    }));
   },
 
   async attachmentInfo(db: DbOrTrx, outboxIds: number[]): Promise<Map<number, AttachmentInfo[]>> {
     const out = new Map<number, AttachmentInfo[]>();
     if (!outboxIds.length) return out;
-    const rows = await db('outbox_attachments').whereIn('outbox_id', outboxIds).orderBy('id').select('id', 'outbox_id', 'filename', 'content_type', 'size');
+    const rows = await db('outbox_attachments')
+      .whereIn('outbox_id', outboxIds)
+      .orderBy('id')
+      .select('id', 'outbox_id', 'filename', 'content_type', 'size');
     for (const r of rows as Row[]) {
       const list = out.get(Number(r.outbox_id)) ?? [];
-      list.push({ id: Number(r.id), filename: String(r.filename), contentType: String(r.content_type), size: Number(r.size) });
+      list.push({
+        id: Number(r.id),
+        filename: String(r.filename),
+        contentType: String(r.content_type),
+        size: Number(r.size),
+      });
       out.set(Number(r.outbox_id), list);
     }
     return out;
   },
 
-  async attachment(db: DbOrTrx, outboxId: number, attachmentId: number): Promise<(Attachment & { id: number }) | undefined> {
-    const r = (await db('outbox_attachments').where({ outbox_id: outboxId, id: attachmentId }).first()) as Row | undefined;
-    return r ? { id: Number(r.id), filename: String(r.filename), contentType: String(r.content_type), content: Buffer.from(r.content as Buffer) } : undefined;
+  async attachment(
+    db: DbOrTrx,
+    outboxId: number,
+    attachmentId: number,
+  ): Promise<(Attachment & { id: number }) | undefined> {
+    const r = (await db('outbox_attachments').where({ outbox_id: outboxId, id: attachmentId }).first()) as
+      Row | undefined;
+    return r
+      ? {
+          id: Number(r.id),
+          filename: String(r.filename),
+          contentType: String(r.content_type),
+          content: Buffer.from(r.content as Buffer),
+        }
+      : undefined;
   },
 
   /** Sent: only by the worker holding the lease; bodies with a personal link are cleared. */
-  async markSent(db: DbOrTrx, id: number, workerId: string, now: Date, note: string | null, scrubBody: boolean): Promise<void> {
+  async markSent(
+    db: DbOrTrx,
+    id: number,
+    workerId: string,
+    now: Date,
+    note: string | null,
+    scrubBody: boolean,
+  ): Promise<void> {
     await db('outbox')
       .where({ id, status: 'sending', claimed_by: workerId })
-      .update({ status: 'sent', sent_at: now, claimed_until: null, last_error: note, ...(scrubBody ? { html: null, text: null } : {}) });
+      .update({
+        status: 'sent',
+        sent_at: now,
+        claimed_until: null,
+        last_error: note,
+        ...(scrubBody ? { html: null, text: null } : {}),
+      });
   },
 
-  async markRetry(db: DbOrTrx, id: number, workerId: string, nextAttemptAt: Date, error: string): Promise<void> {
-    await db('outbox').where({ id, status: 'sending', claimed_by: workerId }).update({ status: 'pending', next_attempt_at: nextAttemptAt, claimed_until: null, last_error: error });
+  async markRetry(
+    db: DbOrTrx,
+    id: number,
+    workerId: string,
+    nextAttemptAt: Date,
+    error: string,
+  ): Promise<void> {
+    await db('outbox')
+      .where({ id, status: 'sending', claimed_by: workerId })
+      .update({ status: 'pending', next_attempt_at: nextAttemptAt, claimed_until: null, last_error: error });
   },
 
   async markFailed(db: DbOrTrx, id: number, workerId: string, error: string): Promise<void> {
-    await db('outbox').where({ id, status: 'sending', claimed_by: workerId }).update({ status: 'failed', claimed_until: null, last_error: error });
+    await db('outbox')
+      .where({ id, status: 'sending', claimed_by: workerId })
+      .update({ status: 'failed', claimed_until: null, last_error: error });
   },
 
   /** A failed message goes back in the queue with a fresh count of attempts. */
   async resetFailed(db: DbOrTrx, id: number, now: Date): Promise<boolean> {
-    const n = await db('outbox').where({ id, status: 'failed' }).update({ status: 'pending', attempts: 0, next_attempt_at: now, claimed_by: null, claimed_until: null });
+    const n = await db('outbox')
+      .where({ id, status: 'failed' })
+      .update({
+        status: 'pending',
+        attempts: 0,
+        next_attempt_at: now,
+        claimed_by: null,
+        claimed_until: null,
+      });
     return n > 0;
   },
 
@@ -190,7 +262,10 @@ export const outboxRepository = {
   },
 
   async countByStatus(db: DbOrTrx): Promise<Record<string, number>> {
-    const rows = (await db('outbox').groupBy('status').select('status').count({ n: '*' })) as Array<{ status: string; n: number | string }>;
+    const rows = (await db('outbox').groupBy('status').select('status').count({ n: '*' })) as Array<{
+      status: string;
+      n: number | string;
+    }>;
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   },
 

@@ -9,7 +9,12 @@ import { roundsRepository, type Round } from '../surveys/rounds.repository.js';
 import { createResultsService } from '../surveys/results.service.js';
 import { readinessCsvBuffer, readinessXlsxBuffer } from '../reporting/readiness.export.js';
 import { createMailService, uniqueAddresses } from './mail.service.js';
-import { combinedTable, municipalityLine, municipalityResultsView, templateHelpers } from './mail.presenter.js';
+import {
+  combinedTable,
+  municipalityLine,
+  municipalityResultsView,
+  templateHelpers,
+} from './mail.presenter.js';
 import { renderMail } from './templates.js';
 import { createAggregateStore } from '../surveys/aggregates.js';
 
@@ -38,24 +43,51 @@ export function createSurveyMailHook(deps: Deps): (trx: DbOrTrx, event: RoundEve
   const k = effectiveK(config.kThreshold);
   // Reads inside the caller's transaction: SQLite has a single connection, and the close must be visible.
   const resultsIn = (trx: DbOrTrx) =>
-    createResultsService({ db: trx as AppDeps['db'], store: createAggregateStore({ db: trx as AppDeps['db'], instruments, k, clock }) });
+    createResultsService({
+      db: trx as AppDeps['db'],
+      store: createAggregateStore({ db: trx as AppDeps['db'], instruments, k, clock }),
+    });
   const exportDeps = (trx: DbOrTrx) => ({ db: trx as AppDeps['db'], instruments, config, clock });
 
-  async function personalMail(trx: DbOrTrx, round: Round, m: Municipality, type: 'invitation' | 'reminder', reminderNo: number) {
+  async function personalMail(
+    trx: DbOrTrx,
+    round: Round,
+    m: Municipality,
+    type: 'invitation' | 'reminder',
+    reminderNo: number,
+  ) {
     let q = trx('participants as p').where('p.municipality_code', m.code);
     if (type === 'reminder') {
       // Non-respondents only: nobody whose participation in this round is submitted.
       q = q.whereNotExists(function () {
-        void this.from('survey_participation as sp').whereRaw('sp.participant_id = p.id').andWhere('sp.round_id', round.id).andWhere('sp.submitted', true);
+        void this.from('survey_participation as sp')
+          .whereRaw('sp.participant_id = p.id')
+          .andWhere('sp.round_id', round.id)
+          .andWhere('sp.submitted', true);
       });
     }
-    const participants = (await q.orderBy('p.id').select('p.id', 'p.name', 'p.email')) as Array<{ id: number; name: string; email: string }>;
+    const participants = (await q.orderBy('p.id').select('p.id', 'p.name', 'p.email')) as Array<{
+      id: number;
+      name: string;
+      email: string;
+    }>;
     const today = isoDay(clock.now());
-    const expiresAt = new Date(`${addDays(round.closesOn > today ? round.closesOn : today, LINK_VALID_DAYS)}T00:00:00Z`);
+    const expiresAt = new Date(
+      `${addDays(round.closesOn > today ? round.closesOn : today, LINK_VALID_DAYS)}T00:00:00Z`,
+    );
     for (const p of participants) {
-      const key = type === 'invitation' ? `invitation:round:${round.id}:participant:${p.id}` : `reminder:round:${round.id}:${reminderNo}:participant:${p.id}`;
+      const key =
+        type === 'invitation'
+          ? `invitation:round:${round.id}:participant:${p.id}`
+          : `reminder:round:${round.id}:${reminderNo}:participant:${p.id}`;
       if (await mail.enqueueExists(trx, key)) continue;
-      const link = await links.issue(trx, { purpose: 'survey', municipalityCode: m.code, participantId: Number(p.id), roundId: round.id, expiresAt });
+      const link = await links.issue(trx, {
+        purpose: 'survey',
+        municipalityCode: m.code,
+        participantId: Number(p.id),
+        roundId: round.id,
+        expiresAt,
+      });
       const { html, text } = await renderMail(type, {
         ...templateHelpers,
         name: p.name,
@@ -72,7 +104,10 @@ export function createSurveyMailHook(deps: Deps): (trx: DbOrTrx, event: RoundEve
         kind: type,
         municipalityCode: m.code,
         to: uniqueAddresses([p.email]),
-        subject: type === 'invitation' ? `Invitation: Spørgeskema om parathed til KSD (${label})` : `Påmindelse: Spørgeskema om parathed til KSD (${label})`,
+        subject:
+          type === 'invitation'
+            ? `Invitation: Spørgeskema om parathed til KSD (${label})`
+            : `Påmindelse: Spørgeskema om parathed til KSD (${label})`,
         html,
         text,
         containsLink: true,
@@ -87,7 +122,13 @@ export function createSurveyMailHook(deps: Deps): (trx: DbOrTrx, event: RoundEve
     if (!to.length) return;
     const results = await resultsIn(trx).forRound(m.code, round.id);
     const url = `${config.publicUrl}/kommune/resultater/${round.id}`;
-    const { html, text } = await renderMail('results', { ...templateHelpers, municipality: m, view: municipalityResultsView(results), url, roundLabel: ROUND_LABELS[round.roundNo] });
+    const { html, text } = await renderMail('results', {
+      ...templateHelpers,
+      municipality: m,
+      view: municipalityResultsView(results),
+      url,
+      roundLabel: ROUND_LABELS[round.roundNo],
+    });
     const csv = await readinessCsvBuffer(exportDeps(trx), { municipalityCode: m.code });
     await mail.enqueue(trx, {
       idempotencyKey: key,
@@ -98,7 +139,9 @@ export function createSurveyMailHook(deps: Deps): (trx: DbOrTrx, event: RoundEve
       html,
       text,
       containsLink: false,
-      attachments: [{ filename: `parathed-kommune-${m.code}.csv`, contentType: 'text/csv; charset=utf-8', content: csv }],
+      attachments: [
+        { filename: `parathed-kommune-${m.code}.csv`, contentType: 'text/csv; charset=utf-8', content: csv },
+      ],
     });
   }
 
@@ -141,7 +184,11 @@ export function createSurveyMailHook(deps: Deps): (trx: DbOrTrx, event: RoundEve
       text,
       containsLink: false,
       attachments: [
-        { filename: `${base}.csv`, contentType: 'text/csv; charset=utf-8', content: await readinessCsvBuffer(exportDeps(trx), filter) },
+        {
+          filename: `${base}.csv`,
+          contentType: 'text/csv; charset=utf-8',
+          content: await readinessCsvBuffer(exportDeps(trx), filter),
+        },
         {
           filename: `${base}.xlsx`,
           contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
@@ -156,7 +203,8 @@ export function createSurveyMailHook(deps: Deps): (trx: DbOrTrx, event: RoundEve
     const m = await municipalitiesRepository.byCode(trx, event.municipalityCode);
     if (!round || !m) return;
     if (event.type === 'opened') await personalMail(trx, round, m, 'invitation', 0);
-    else if (event.type === 'reminder') await personalMail(trx, round, m, 'reminder', event.reminderNo ?? round.remindersSent);
+    else if (event.type === 'reminder')
+      await personalMail(trx, round, m, 'reminder', event.reminderNo ?? round.remindersSent);
     else if (event.type === 'closed') {
       await municipalityResults(trx, round, m);
       await kombitResults(trx, round.roundNo, m);

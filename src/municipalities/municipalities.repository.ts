@@ -47,7 +47,11 @@ export const municipalitiesRepository = {
     const row = await db<Row>('municipalities').where({ cvr }).first();
     return row ? toMunicipality(row) : undefined;
   },
-  async setPlan(db: DbOrTrx, code: number, plan: { wave: number | null; goLive: string | null }): Promise<void> {
+  async setPlan(
+    db: DbOrTrx,
+    code: number,
+    plan: { wave: number | null; goLive: string | null },
+  ): Promise<void> {
     await db('municipalities').where({ code }).update({ wave: plan.wave, go_live: plan.goLive });
   },
   async setCvr(db: DbOrTrx, code: number, cvr: string): Promise<void> {

@@ -35,9 +35,7 @@ export type LearningFigures = {
 /** E-learning figures come from the e-learning feature; the dashboard only shows them. */
 export type LearningSource = {
   forMunicipality(code: number): Promise<LearningFigures>;
-  national(filter: {
-    codes: number[];
-  }): Promise<
+  national(filter: { codes: number[] }): Promise<
     LearningFigures & {
       questions: Array<{
         questionId: string;

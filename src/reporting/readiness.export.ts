@@ -10,7 +10,18 @@ import { STATUS_LABELS, roundOne } from '../surveys/scoring.js';
 import { ROUND_SHORT } from '../surveys/rounds.service.js';
 import { createAggregateStore, type RoundAggregate } from '../surveys/aggregates.js';
 
-export const READINESS_COLUMNS = ['kommunekode', 'kommune', 'region', 'bolge', 'runde', 'gruppe', 'element', 'besvarelser', 'gennemsnit', 'status'] as const;
+export const READINESS_COLUMNS = [
+  'kommunekode',
+  'kommune',
+  'region',
+  'bolge',
+  'runde',
+  'gruppe',
+  'element',
+  'besvarelser',
+  'gennemsnit',
+  'status',
+] as const;
 export const SUPPRESSED_STATUS = 'for få besvarelser';
 
 export type ReadinessFilter = { municipalityCode?: number; wave?: number; roundNo?: number; region?: string };
@@ -30,9 +41,17 @@ export type ReadinessRow = {
 type Deps = Pick<AppDeps, 'db' | 'instruments' | 'config'> & { clock?: AppDeps['clock'] };
 
 function rowsOfRound(m: Municipality, round: Round, agg: RoundAggregate): ReadinessRow[] {
-  const base = { kommunekode: m.code, kommune: m.name, region: m.region, bolge: m.wave, runde: ROUND_SHORT[round.roundNo] };
+  const base = {
+    kommunekode: m.code,
+    kommune: m.name,
+    region: m.region,
+    bolge: m.wave,
+    runde: ROUND_SHORT[round.roundNo],
+  };
   const pub = agg.publication;
-  const visible = new Map<string, PublishedCell>(pub.cells.filter((c) => c.key !== 'oevrige').map((c) => [c.key, c]));
+  const visible = new Map<string, PublishedCell>(
+    pub.cells.filter((c) => c.key !== 'oevrige').map((c) => [c.key, c]),
+  );
   const rows: ReadinessRow[] = [];
   for (const g of SURVEY_GROUPS) {
     const n = agg.groupCounts[g] ?? 0;
@@ -54,7 +73,14 @@ function rowsOfRound(m: Municipality, round: Round, agg: RoundAggregate): Readin
   if (pool) {
     for (const e of ELEMENTS) {
       const stat = pool.scores[e];
-      rows.push({ ...base, gruppe: POOL_LABEL, element: ELEMENT_LABELS[e], besvarelser: pool.n, gennemsnit: stat.mean == null ? null : roundOne(stat.mean), status: stat.status ? STATUS_LABELS[stat.status] : '' });
+      rows.push({
+        ...base,
+        gruppe: POOL_LABEL,
+        element: ELEMENT_LABELS[e],
+        besvarelser: pool.n,
+        gennemsnit: stat.mean == null ? null : roundOne(stat.mean),
+        status: stat.status ? STATUS_LABELS[stat.status] : '',
+      });
     }
   }
   return rows;
@@ -62,7 +88,12 @@ function rowsOfRound(m: Municipality, round: Round, agg: RoundAggregate): Readin
 
 /** Readiness rows, one per municipality × closed round × group × element, a round at a time (memory stays flat). */
 export async function* readinessRows(deps: Deps, filter: ReadinessFilter = {}): AsyncGenerator<ReadinessRow> {
-  const store = createAggregateStore({ db: deps.db, instruments: deps.instruments, k: effectiveK(deps.config.kThreshold), clock: deps.clock ?? systemClock });
+  const store = createAggregateStore({
+    db: deps.db,
+    instruments: deps.instruments,
+    k: effectiveK(deps.config.kThreshold),
+    clock: deps.clock ?? systemClock,
+  });
   const municipalities = (await municipalitiesRepository.list(deps.db)).filter(
     (m) =>
       (filter.municipalityCode === undefined || m.code === filter.municipalityCode) &&
@@ -78,17 +109,29 @@ export async function* readinessRows(deps: Deps, filter: ReadinessFilter = {}): 
     const batch = rounds.slice(i, i + 50);
     const aggs = await store.forRounds(batch);
     for (const round of batch) {
-      for (const row of rowsOfRound(byCode.get(round.municipalityCode)!, round, aggs.get(round.id)!)) yield row;
+      for (const row of rowsOfRound(byCode.get(round.municipalityCode)!, round, aggs.get(round.id)!))
+        yield row;
     }
   }
 }
 
-const formatNumber = (x: number | null, dialect: Dialect) => (x === null ? '' : dialect === 'excel' ? x.toFixed(1).replace('.', ',') : x.toFixed(1));
+const formatNumber = (x: number | null, dialect: Dialect) =>
+  x === null ? '' : dialect === 'excel' ? x.toFixed(1).replace('.', ',') : x.toFixed(1);
 
 /** The readiness export as CSV: Danish Excel (BOM, `;`, decimal comma, CRLF) or RFC 4180 (comma, dot). */
-export function readinessCsvStream(deps: Deps, filter: ReadinessFilter = {}, dialect: Dialect = 'excel'): Readable {
+export function readinessCsvStream(
+  deps: Deps,
+  filter: ReadinessFilter = {},
+  dialect: Dialect = 'excel',
+): Readable {
   const excel = dialect === 'excel';
-  const csv = stringify({ delimiter: excel ? ';' : ',', record_delimiter: '\r\n', bom: excel, header: true, columns: [...READINESS_COLUMNS] });
+  const csv = stringify({
+    delimiter: excel ? ';' : ',',
+    record_delimiter: '\r\n',
+    bom: excel,
+    header: true,
+    columns: [...READINESS_COLUMNS],
+  });
   const source = Readable.from(
     (async function* () {
       for await (const r of readinessRows(deps, filter)) {
@@ -106,15 +149,27 @@ async function toBuffer(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-export async function readinessCsvBuffer(deps: Deps, filter: ReadinessFilter = {}, dialect: Dialect = 'excel'): Promise<Buffer> {
+export async function readinessCsvBuffer(
+  deps: Deps,
+  filter: ReadinessFilter = {},
+  dialect: Dialect = 'excel',
+): Promise<Buffer> {
   return toBuffer(readinessCsvStream(deps, filter, dialect));
 }
 
 /** Streams the readiness export as XLSX; numbers are typed as numbers. */
-export async function writeReadinessXlsx(deps: Deps, filter: ReadinessFilter, out: NodeJS.WritableStream): Promise<void> {
+export async function writeReadinessXlsx(
+  deps: Deps,
+  filter: ReadinessFilter,
+  out: NodeJS.WritableStream,
+): Promise<void> {
   // Loaded on the first XLSX download: ExcelJS holds some 25 MB of memory that nothing else needs.
   const { default: ExcelJS } = await import('exceljs');
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out as unknown as import('node:stream').Stream, useStyles: false, useSharedStrings: false });
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
+    stream: out as unknown as import('node:stream').Stream,
+    useStyles: false,
+    useSharedStrings: false,
+  });
   const sheet = workbook.addWorksheet('Parathed');
   sheet.columns = READINESS_COLUMNS.map((c) => ({ header: c, key: c }));
   for await (const r of readinessRows(deps, filter)) sheet.addRow({ ...r, bolge: r.bolge ?? null }).commit();

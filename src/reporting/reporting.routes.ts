@@ -65,7 +65,8 @@ export function reportingRoutes(deps: AppDeps & { dashboards: DashboardService }
   const router = Router();
   // The figures of a dashboard are computed once per change of the database (and day), not on every view.
   const figures = createUnchangedCache(deps.db);
-  const municipalityFigures = (code: number) => figures.get(`kommune:${code}:${isoDay(deps.clock.now())}`, () => deps.dashboards.municipality(code));
+  const municipalityFigures = (code: number) =>
+    figures.get(`kommune:${code}:${isoDay(deps.clock.now())}`, () => deps.dashboards.municipality(code));
 
   router.get(
     '/kommune/dashboard',
@@ -88,7 +89,9 @@ export function reportingRoutes(deps: AppDeps & { dashboards: DashboardService }
     handle(async (req, res) => {
       policy.national(currentUser(req));
       const filter = filterOf(req);
-      const data = await figures.get(`national:${JSON.stringify(filter)}:${isoDay(deps.clock.now())}`, () => deps.dashboards.national(filter));
+      const data = await figures.get(`national:${JSON.stringify(filter)}:${isoDay(deps.clock.now())}`, () =>
+        deps.dashboards.national(filter),
+      );
       const qs = new URLSearchParams();
       if (filter.wave) qs.set('bolge', String(filter.wave));
       if (filter.region) qs.set('region', filter.region);

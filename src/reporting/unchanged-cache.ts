@@ -18,14 +18,20 @@ export type UnchangedCache = {
  * cheap check, so there (and with more than one SQLite connection) every read computes.
  */
 export function createUnchangedCache(db: Db, maxEntries = 128): UnchangedCache {
-  const client = db.client as { config: { client?: string; pool?: { max?: number } }; pool?: { on(event: 'createSuccess', fn: () => void): void } };
-  if (client.config.client !== 'sqlite3' || client.config.pool?.max !== 1 || !client.pool) return { get: (_key, compute) => compute() };
+  const client = db.client as {
+    config: { client?: string; pool?: { max?: number } };
+    pool?: { on(event: 'createSuccess', fn: () => void): void };
+  };
+  if (client.config.client !== 'sqlite3' || client.config.pool?.max !== 1 || !client.pool)
+    return { get: (_key, compute) => compute() };
   let generation = 0;
   client.pool.on('createSuccess', () => generation++);
   const entries = new Map<string, Entry>();
 
   async function token(): Promise<string> {
-    const rows: Array<{ changes: number; version: number }> = await db.raw('select total_changes() as changes, data_version as version from pragma_data_version()');
+    const rows: Array<{ changes: number; version: number }> = await db.raw(
+      'select total_changes() as changes, data_version as version from pragma_data_version()',
+    );
     return `${generation}:${rows[0]!.changes}:${rows[0]!.version}`;
   }
 

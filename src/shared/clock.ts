@@ -41,7 +41,12 @@ export function addMonths(day: string, months: number): string {
 }
 
 // One formatter for the process: toLocaleDateString would build a new one on every call.
-const danishDate = new Intl.DateTimeFormat('da-DK', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/Copenhagen' });
+const danishDate = new Intl.DateTimeFormat('da-DK', {
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+  timeZone: 'Europe/Copenhagen',
+});
 
 /** Danish date, e.g. 7. december 2026. */
 const danishDays = new Map<string, string>();

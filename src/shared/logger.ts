@@ -19,7 +19,10 @@ export const redactPaths = [
 /** Builds the process logger; one per process. */
 export function createLogger(level: string): Logger {
   // Written without blocking the event loop (what is pending is flushed when the process exits normally).
-  return pino({ level, redact: { paths: redactPaths, censor: '[skjult]' } }, pino.destination({ dest: 1, sync: false }));
+  return pino(
+    { level, redact: { paths: redactPaths, censor: '[skjult]' } },
+    pino.destination({ dest: 1, sync: false }),
+  );
 }
 
 /** An error as it may be logged: database errors quote their SQL values, so addresses and tokens are masked. */
@@ -27,7 +30,12 @@ export function safeError(err: unknown): { name: string; code?: string; message:
   const e = err instanceof Error ? err : new Error(String(err));
   const mask = (s: string | undefined) =>
     s?.replace(/[^\s'"(),<>]+@[^\s'"(),<>]+/g, '[skjult]').replace(/\/l\/[A-Za-z0-9_-]{20,}/g, '/l/[skjult]');
-  return { name: e.name, code: (e as { code?: string }).code, message: mask(e.message) ?? '', stack: mask(e.stack) };
+  return {
+    name: e.name,
+    code: (e as { code?: string }).code,
+    message: mask(e.message) ?? '',
+    stack: mask(e.stack),
+  };
 }
 
 /** Strips query values and personal-link tokens from a URL before it is logged. */

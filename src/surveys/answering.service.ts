@@ -22,44 +22,100 @@ export class IncompleteAnswers extends ValidationError {}
 
 export const MAX_COMMENT = 2000;
 
-type Loaded = { round: Round; instrument: Instrument; submitted: boolean; draft: Draft; surveyGroup: string | null };
+type Loaded = {
+  round: Round;
+  instrument: Instrument;
+  submitted: boolean;
+  draft: Draft;
+  surveyGroup: string | null;
+};
 
 /** Answering a round: save and resume, then one anonymous response per participant per round. */
-export function createAnsweringService({ db, instruments, currentVersion }: { db: Db; instruments: Map<number, Instrument>; currentVersion: number }) {
+export function createAnsweringService({
+  db,
+  instruments,
+  currentVersion,
+}: {
+  db: Db;
+  instruments: Map<number, Instrument>;
+  currentVersion: number;
+}) {
   /**
    * The round (checked for this participant), their participation row (created on the first visit) and
    * their survey group, in one query; a write only on the first visit.
    */
   async function load(access: ParticipantAccess, roundId: number): Promise<Loaded> {
-    if (access.via === 'link' && access.roundId !== roundId) throw new Forbidden('Dit personlige link gælder en anden undersøgelse.');
+    if (access.via === 'link' && access.roundId !== roundId)
+      throw new Forbidden('Dit personlige link gælder en anden undersøgelse.');
     const row = await db('survey_rounds as r')
-      .leftJoin('survey_participation as sp', (j) => j.on('sp.round_id', '=', 'r.id').andOnVal('sp.participant_id', '=', access.participantId))
+      .leftJoin('survey_participation as sp', (j) =>
+        j.on('sp.round_id', '=', 'r.id').andOnVal('sp.participant_id', '=', access.participantId),
+      )
       .leftJoin('participants as p', (j) => j.onVal('p.id', '=', access.participantId))
       .where('r.id', roundId)
-      .first('r.*', 'sp.round_id as sp_round_id', 'sp.submitted as sp_submitted', 'sp.draft as sp_draft', 'p.survey_group as p_survey_group');
+      .first(
+        'r.*',
+        'sp.round_id as sp_round_id',
+        'sp.submitted as sp_submitted',
+        'sp.draft as sp_draft',
+        'p.survey_group as p_survey_group',
+      );
     if (!row) throw new NotFound('Undersøgelsen findes ikke.');
     const round = toRound(row);
-    if (round.municipalityCode !== access.municipalityCode) throw new Forbidden('Undersøgelsen hører til en anden kommune.');
-    if (round.state === 'planned') throw new RoundNotOpen(`Undersøgelsen er ikke åbnet endnu. Den åbner ${formatDanishDate(round.opensOn)}.`);
-    if (round.state === 'closed') throw new RoundNotOpen('Undersøgelsen er lukket, så der kan ikke længere svares. Tak for din interesse.');
+    if (round.municipalityCode !== access.municipalityCode)
+      throw new Forbidden('Undersøgelsen hører til en anden kommune.');
+    if (round.state === 'planned')
+      throw new RoundNotOpen(
+        `Undersøgelsen er ikke åbnet endnu. Den åbner ${formatDanishDate(round.opensOn)}.`,
+      );
+    if (round.state === 'closed')
+      throw new RoundNotOpen(
+        'Undersøgelsen er lukket, så der kan ikke længere svares. Tak for din interesse.',
+      );
     const instrument = instruments.get(round.instrumentVersion ?? currentVersion);
     if (!instrument) throw new Error(`instrument version ${round.instrumentVersion} missing`);
-    let part: { submitted: unknown; draft: string | null } = { submitted: row.sp_submitted, draft: row.sp_draft };
+    let part: { submitted: unknown; draft: string | null } = {
+      submitted: row.sp_submitted,
+      draft: row.sp_draft,
+    };
     if (row.sp_round_id === null || row.sp_round_id === undefined) {
       const where = { round_id: roundId, participant_id: access.participantId };
-      await db('survey_participation').insert({ ...where, submitted: false }).onConflict(['round_id', 'participant_id']).ignore();
+      await db('survey_participation')
+        .insert({ ...where, submitted: false })
+        .onConflict(['round_id', 'participant_id'])
+        .ignore();
       part = await db('survey_participation').where(where).first('submitted', 'draft');
     }
     const draft = part.draft ? (JSON.parse(part.draft) as Draft) : { answers: {} };
-    return { round, instrument, submitted: Boolean(part.submitted), draft, surveyGroup: row.p_survey_group ?? null };
+    return {
+      round,
+      instrument,
+      submitted: Boolean(part.submitted),
+      draft,
+      surveyGroup: row.p_survey_group ?? null,
+    };
   }
 
   /** Puts one page's answers (or, on the last page, the comment) into the draft; refuses anything else. */
-  function applyPage(instrument: Instrument, draft: Draft, page: number, body: Record<string, unknown>): void {
+  function applyPage(
+    instrument: Instrument,
+    draft: Draft,
+    page: number,
+    body: Record<string, unknown>,
+  ): void {
     const elements = elementsOf(instrument);
-    const known = new Set(['_csrf', 'handling', 'comment', ...(elements[page - 1]?.items.map((i) => i.id) ?? [])]);
+    const known = new Set([
+      '_csrf',
+      'handling',
+      'comment',
+      ...(elements[page - 1]?.items.map((i) => i.id) ?? []),
+    ]);
     const unknown = Object.keys(body).filter((key) => !known.has(key));
-    if (unknown.length) throw new ValidationError('Svaret indeholder udsagn, som ikke hører til denne side. Genindlæs siden, og prøv igen.', Object.fromEntries(unknown.slice(0, 5).map((u) => [u, 'Ukendt udsagn'])));
+    if (unknown.length)
+      throw new ValidationError(
+        'Svaret indeholder udsagn, som ikke hører til denne side. Genindlæs siden, og prøv igen.',
+        Object.fromEntries(unknown.slice(0, 5).map((u) => [u, 'Ukendt udsagn'])),
+      );
     if (page >= 1 && page <= elements.length) {
       const fields: Record<string, string> = {};
       for (const item of elements[page - 1]!.items) {
@@ -70,10 +126,14 @@ export function createAnsweringService({ db, instruments, currentVersion }: { db
           fields[item.id] = `Vælg et svar til "${item.text}"`;
         } else draft.answers[item.id] = value as DraftValue;
       }
-      if (Object.keys(fields).length) throw new ValidationError('Svar på alle udsagn. Vælg "Ved ikke", hvis du ikke kan svare.', fields);
+      if (Object.keys(fields).length)
+        throw new ValidationError('Svar på alle udsagn. Vælg "Ved ikke", hvis du ikke kan svare.', fields);
     } else if (page === elements.length + 1) {
       const comment = typeof body.comment === 'string' ? body.comment.trim() : '';
-      if (comment.length > MAX_COMMENT) throw new ValidationError(`Kommentaren må højst være ${MAX_COMMENT} tegn.`, { comment: 'Kommentaren er for lang' });
+      if (comment.length > MAX_COMMENT)
+        throw new ValidationError(`Kommentaren må højst være ${MAX_COMMENT} tegn.`, {
+          comment: 'Kommentaren er for lang',
+        });
       draft.comment = comment;
     } else throw new NotFound('Siden findes ikke.');
   }
@@ -86,9 +146,14 @@ export function createAnsweringService({ db, instruments, currentVersion }: { db
   }
 
   function missingAnswers(instrument: Instrument, draft: Draft): IncompleteAnswers | null {
-    const missing = elementsOf(instrument).flatMap((e) => e.items).filter((i) => draft.answers[i.id] === undefined);
+    const missing = elementsOf(instrument)
+      .flatMap((e) => e.items)
+      .filter((i) => draft.answers[i.id] === undefined);
     if (!missing.length) return null;
-    return new IncompleteAnswers('Der mangler svar på nogle udsagn. Gå tilbage og svar på dem (eller vælg "Ved ikke").', Object.fromEntries(missing.map((i) => [i.id, `Mangler svar: "${i.text}"`])));
+    return new IncompleteAnswers(
+      'Der mangler svar på nogle udsagn. Gå tilbage og svar på dem (eller vælg "Ved ikke").',
+      Object.fromEntries(missing.map((i) => [i.id, `Mangler svar: "${i.text}"`])),
+    );
   }
 
   /** Flips the participation flag and writes the anonymous response in one transaction; only one claim can win. */
@@ -122,7 +187,12 @@ export function createAnsweringService({ db, instruments, currentVersion }: { db
     },
 
     /** Saves one element's answers (and the comment on the last page) into the draft. */
-    async savePage(access: ParticipantAccess, roundId: number, page: number, body: Record<string, unknown>): Promise<void> {
+    async savePage(
+      access: ParticipantAccess,
+      roundId: number,
+      page: number,
+      body: Record<string, unknown>,
+    ): Promise<void> {
       const p = await load(access, roundId);
       if (p.submitted) throw new Conflict('Du har allerede besvaret denne undersøgelse. Tak for dit svar.');
       applyPage(p.instrument, p.draft, page, body);
@@ -135,7 +205,12 @@ export function createAnsweringService({ db, instruments, currentVersion }: { db
      * (IncompleteAnswers); otherwise the participation flag flips in the transaction that writes the
      * anonymous response.
      */
-    async submitPage(access: ParticipantAccess, roundId: number, page: number, body: Record<string, unknown>): Promise<void> {
+    async submitPage(
+      access: ParticipantAccess,
+      roundId: number,
+      page: number,
+      body: Record<string, unknown>,
+    ): Promise<void> {
       const p = await load(access, roundId);
       if (p.submitted) throw new Conflict('Du har allerede besvaret denne undersøgelse. Tak for dit svar.');
       applyPage(p.instrument, p.draft, page, body);

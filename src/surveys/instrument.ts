@@ -5,18 +5,37 @@ import { contentDir } from '../shared/paths.js';
 import { ELEMENTS, ELEMENT_LABELS, type ElementKey } from './groups.js';
 import type { ItemElementMap } from './scoring.js';
 
-const itemSchema = z.object({ id: z.string().regex(/^[a-z0-9_-]+$/, 'id må kun have små bogstaver, tal, - og _'), text: z.string().min(10) });
+const itemSchema = z.object({
+  id: z.string().regex(/^[a-z0-9_-]+$/, 'id må kun have små bogstaver, tal, - og _'),
+  text: z.string().min(10),
+});
 
 const instrumentSchema = z.object({
   version: z.number().int().min(1),
   title: z.string().min(1),
   intro: z.string().min(1),
-  scale: z.object({ '1': z.string(), '2': z.string(), '3': z.string(), '4': z.string(), '5': z.string(), dontKnow: z.string() }),
+  scale: z.object({
+    '1': z.string(),
+    '2': z.string(),
+    '3': z.string(),
+    '4': z.string(),
+    '5': z.string(),
+    dontKnow: z.string(),
+  }),
   elements: z
-    .array(z.object({ key: z.enum(ELEMENTS), items: z.array(itemSchema).min(4, 'mindst fire udsagn pr. element') }))
+    .array(
+      z.object({
+        key: z.enum(ELEMENTS),
+        items: z.array(itemSchema).min(4, 'mindst fire udsagn pr. element'),
+      }),
+    )
     .length(ELEMENTS.length, `skal have de ${ELEMENTS.length} elementer`)
-    .refine((els) => els.every((e, i) => e.key === ELEMENTS[i]), { message: `elementerne skal stå i rækkefølgen ${ELEMENTS.join(', ')}` }),
-  freeText: z.object({ id: z.string().min(1), label: z.string().min(1), hint: z.string().optional() }).optional(),
+    .refine((els) => els.every((e, i) => e.key === ELEMENTS[i]), {
+      message: `elementerne skal stå i rækkefølgen ${ELEMENTS.join(', ')}`,
+    }),
+  freeText: z
+    .object({ id: z.string().min(1), label: z.string().min(1), hint: z.string().optional() })
+    .optional(),
 });
 
 export type Instrument = z.infer<typeof instrumentSchema> & { file: string };
@@ -41,7 +60,10 @@ export function parseInstrument(json: unknown, file: string): Instrument {
 /** Loads every instrument-v*.json under content/surveys; the highest version is current. */
 export function loadInstruments(dir = path.join(contentDir, 'surveys')): Map<number, Instrument> {
   const map = new Map<number, Instrument>();
-  for (const name of fs.readdirSync(dir).filter((f) => /^instrument-v\d+\.json$/.test(f)).sort()) {
+  for (const name of fs
+    .readdirSync(dir)
+    .filter((f) => /^instrument-v\d+\.json$/.test(f))
+    .sort()) {
     const file = path.join(dir, name);
     const rel = path.relative(path.dirname(contentDir), file);
     let json: unknown;

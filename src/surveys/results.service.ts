@@ -7,7 +7,13 @@ import { responseRate, trend } from './scoring.js';
 import { roundsRepository, type Round } from './rounds.repository.js';
 import { ratesFor } from './rates.js';
 
-export type GroupRate = { group: SurveyGroup; label: string; invited: number; answered: number; rate: number | null };
+export type GroupRate = {
+  group: SurveyGroup;
+  label: string;
+  invited: number;
+  answered: number;
+  rate: number | null;
+};
 export type RoundResults = {
   round: Round;
   publication: Publication;
@@ -44,26 +50,47 @@ export function createResultsService({ db, store }: { db: Db; store: AggregateSt
 
       const trendRows: RoundResults['trend'] = [];
       if (round.roundNo > 1 && !publication.belowK) {
-        const first = (await roundsRepository.forMunicipality(db, municipalityCode)).find((r) => r.roundNo === 1 && r.state === 'closed');
+        const first = (await roundsRepository.forMunicipality(db, municipalityCode)).find(
+          (r) => r.roundNo === 1 && r.state === 'closed',
+        );
         if (first) {
           const base = await publicationOf(first);
-          const baseCells = new Map([...base.cells, ...(base.total ? [base.total] : [])].map((c) => [`${c.key}:${c.groups.join(',')}`, c]));
+          const baseCells = new Map(
+            [...base.cells, ...(base.total ? [base.total] : [])].map((c) => [
+              `${c.key}:${c.groups.join(',')}`,
+              c,
+            ]),
+          );
           for (const cell of [...publication.cells, ...(publication.total ? [publication.total] : [])]) {
             const b = baseCells.get(`${cell.key}:${cell.groups.join(',')}`);
             if (!b) continue;
-            const mean = (c: PublishedCell) => Object.fromEntries(ELEMENTS.map((e) => [e, c.scores[e].mean])) as Record<ElementKey, number | null>;
+            const mean = (c: PublishedCell) =>
+              Object.fromEntries(ELEMENTS.map((e) => [e, c.scores[e].mean])) as Record<
+                ElementKey,
+                number | null
+              >;
             trendRows.push({ cell, base: b, delta: trend(mean(b), mean(cell)) });
           }
         }
       }
 
-      const commentRows = await db('survey_responses').where({ round_id: roundId }).whereNotNull('comment').pluck('comment');
-      const comments = round.state === 'closed' ? publishComments(commentRows as string[], publication.totalRespondents) : [];
+      const commentRows = await db('survey_responses')
+        .where({ round_id: roundId })
+        .whereNotNull('comment')
+        .pluck('comment');
+      const comments =
+        round.state === 'closed'
+          ? publishComments(commentRows as string[], publication.totalRespondents)
+          : [];
       return {
         round,
         publication,
         rates,
-        totalRate: { invited: totalInvited, answered: totalAnswered, rate: responseRate(totalAnswered, totalInvited) },
+        totalRate: {
+          invited: totalInvited,
+          answered: totalAnswered,
+          rate: responseRate(totalAnswered, totalInvited),
+        },
         trend: trendRows,
         comments,
       };

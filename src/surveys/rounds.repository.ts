@@ -44,7 +44,9 @@ export const roundsRepository = {
     return row ? toRound(row) : undefined;
   },
   async forMunicipality(db: DbOrTrx, code: number): Promise<Round[]> {
-    return (await db<Row>('survey_rounds').where({ municipality_code: code }).orderBy('round_no')).map(toRound);
+    return (await db<Row>('survey_rounds').where({ municipality_code: code }).orderBy('round_no')).map(
+      toRound,
+    );
   },
   async all(db: DbOrTrx): Promise<Round[]> {
     return (await db<Row>('survey_rounds').orderBy(['municipality_code', 'round_no'])).map(toRound);
@@ -58,7 +60,10 @@ export const roundsRepository = {
     for (const r of rows) counts[r.state] = Number(r.n);
     return counts;
   },
-  async insertMissing(db: DbOrTrx, rows: Array<{ municipality_code: number; round_no: number; opens_on: string; closes_on: string }>): Promise<void> {
+  async insertMissing(
+    db: DbOrTrx,
+    rows: Array<{ municipality_code: number; round_no: number; opens_on: string; closes_on: string }>,
+  ): Promise<void> {
     if (!rows.length) return;
     for (let i = 0; i < rows.length; i += 100) {
       await db('survey_rounds')

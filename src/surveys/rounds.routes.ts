@@ -73,7 +73,11 @@ export function roundsRoutes(deps: { db: Db; rounds: RoundsService }): Router {
     wave: z.union([
       z.literal(''),
       // One digit, as typed (surrounding spaces allowed); not "+1", "3.0" or "0x3".
-      z.string().trim().regex(/^[1-8]$/, 'Bølge skal være 1–8').transform(Number),
+      z
+        .string()
+        .trim()
+        .regex(/^[1-8]$/, 'Bølge skal være 1–8')
+        .transform(Number),
     ]),
     goLive: z.union([z.literal(''), z.iso.date('Skriv datoen som ÅÅÅÅ-MM-DD')]),
   });
@@ -91,17 +95,15 @@ export function roundsRoutes(deps: { db: Db; rounds: RoundsService }): Router {
       if (!parsed.success) {
         const errors = Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message]));
         const rounds = await roundsRepository.forMunicipality(db, code);
-        return res
-          .status(422)
-          .render('surveys/kombit-municipality', {
-            title: `${m.name} Kommune`,
-            municipality: m,
-            rounds,
-            values: req.body,
-            errors,
-            notice: null,
-            ...view,
-          });
+        return res.status(422).render('surveys/kombit-municipality', {
+          title: `${m.name} Kommune`,
+          municipality: m,
+          rounds,
+          values: req.body,
+          errors,
+          notice: null,
+          ...view,
+        });
       }
       await deps.rounds.setPlan(
         code,

@@ -41,7 +41,12 @@ const participantForm = z.object({
 });
 const toParticipantInput = (body: unknown) => {
   const f = parseInput(participantForm, body);
-  return parseInput(participantSchema, { name: f.name, email: f.email, surveyGroup: f.surveyGroup, superuser: f.superuser === 'ja' });
+  return parseInput(participantSchema, {
+    name: f.name,
+    email: f.email,
+    surveyGroup: f.surveyGroup,
+    superuser: f.superuser === 'ja',
+  });
 };
 
 /** Readiness surveys: answering, and the project leader's participants, links and results. */
@@ -52,7 +57,10 @@ export function surveysRoutes(deps: Deps): Router {
   async function access(req: Request) {
     const a = await participantFor(db, req, 'survey');
     if (!a && !req.session.user && !req.session.link) throw new Unauthenticated();
-    if (!a) throw new Forbidden('Du står ikke på deltagerlisten for denne undersøgelse. Kontakt din KSD-projektleder.');
+    if (!a)
+      throw new Forbidden(
+        'Du står ikke på deltagerlisten for denne undersøgelse. Kontakt din KSD-projektleder.',
+      );
     return a;
   }
 
@@ -65,11 +73,27 @@ export function surveysRoutes(deps: Deps): Router {
       let tasks: Array<{ roundId: number; label: string; closesOn: string; started: boolean }> = [];
       let done: Array<{ label: string }> = [];
       if (a) {
-        const rounds = (await roundsRepository.forMunicipality(db, a.municipalityCode)).filter((r) => r.state === 'open');
-        const parts = await db('survey_participation').where({ participant_id: a.participantId }).whereIn('round_id', rounds.map((r) => r.id));
+        const rounds = (await roundsRepository.forMunicipality(db, a.municipalityCode)).filter(
+          (r) => r.state === 'open',
+        );
+        const parts = await db('survey_participation')
+          .where({ participant_id: a.participantId })
+          .whereIn(
+            'round_id',
+            rounds.map((r) => r.id),
+          );
         const byRound = new Map(parts.map((p) => [Number(p.round_id), p]));
-        tasks = rounds.filter((r) => !byRound.get(r.id)?.submitted).map((r) => ({ roundId: r.id, label: ROUND_LABELS[r.roundNo], closesOn: r.closesOn, started: Boolean(byRound.get(r.id)?.draft) }));
-        done = rounds.filter((r) => byRound.get(r.id)?.submitted).map((r) => ({ label: ROUND_LABELS[r.roundNo] }));
+        tasks = rounds
+          .filter((r) => !byRound.get(r.id)?.submitted)
+          .map((r) => ({
+            roundId: r.id,
+            label: ROUND_LABELS[r.roundNo],
+            closesOn: r.closesOn,
+            started: Boolean(byRound.get(r.id)?.draft),
+          }));
+        done = rounds
+          .filter((r) => byRound.get(r.id)?.submitted)
+          .map((r) => ({ label: ROUND_LABELS[r.roundNo] }));
       }
       res.render('surveys/my-tasks', { title: 'Mine opgaver', matched: Boolean(a), tasks, done, ...view });
     }),
@@ -83,17 +107,31 @@ export function surveysRoutes(deps: Deps): Router {
       const state = await deps.answering.open(await access(req), roundId);
       if (state.submitted) return res.redirect(303, `/undersoegelse/${roundId}/tak`);
       const elements = elementsOf(state.instrument);
-      const firstOpen = elements.findIndex((e) => e.items.some((i) => state.draft.answers[i.id] === undefined));
-      res.redirect(303, `/undersoegelse/${roundId}/side/${firstOpen === -1 ? elements.length + 1 : firstOpen + 1}`);
+      const firstOpen = elements.findIndex((e) =>
+        e.items.some((i) => state.draft.answers[i.id] === undefined),
+      );
+      res.redirect(
+        303,
+        `/undersoegelse/${roundId}/side/${firstOpen === -1 ? elements.length + 1 : firstOpen + 1}`,
+      );
     }),
   );
 
-  async function renderPage(req: Request, res: import('express').Response, roundId: number, page: number, errors: Record<string, string> = {}, posted?: Record<string, unknown>) {
+  async function renderPage(
+    req: Request,
+    res: import('express').Response,
+    roundId: number,
+    page: number,
+    errors: Record<string, string> = {},
+    posted?: Record<string, unknown>,
+  ) {
     const state = await deps.answering.open(await access(req), roundId);
     if (state.submitted) return res.redirect(303, `/undersoegelse/${roundId}/tak`);
     const elements = elementsOf(state.instrument);
     if (page < 1 || page > elements.length + 1) throw new NotFound();
-    const answered = elements.flatMap((e) => e.items).filter((i) => state.draft.answers[i.id] !== undefined).length;
+    const answered = elements
+      .flatMap((e) => e.items)
+      .filter((i) => state.draft.answers[i.id] !== undefined).length;
     const total = elements.reduce((s, e) => s + e.items.length, 0);
     res.status(Object.keys(errors).length ? 422 : 200).render('surveys/answer', {
       title: `${state.instrument.title} – side ${page} af ${elements.length + 1}`,
@@ -128,7 +166,8 @@ export function surveysRoutes(deps: Deps): Router {
         try {
           await deps.answering.submitPage(a, roundId, page, req.body ?? {});
         } catch (err) {
-          if (err instanceof ValidationError && !(err instanceof IncompleteAnswers)) return renderPage(req, res, roundId, page, err.fields, req.body);
+          if (err instanceof ValidationError && !(err instanceof IncompleteAnswers))
+            return renderPage(req, res, roundId, page, err.fields, req.body);
           throw err;
         }
         return res.redirect(303, `/undersoegelse/${roundId}/tak`);
@@ -136,10 +175,12 @@ export function surveysRoutes(deps: Deps): Router {
       try {
         await deps.answering.savePage(a, roundId, page, req.body ?? {});
       } catch (err) {
-        if (err instanceof ValidationError && action !== 'forrige') return renderPage(req, res, roundId, page, err.fields, req.body);
+        if (err instanceof ValidationError && action !== 'forrige')
+          return renderPage(req, res, roundId, page, err.fields, req.body);
         if (!(err instanceof ValidationError)) throw err;
       }
-      if (action === 'forrige') return res.redirect(303, `/undersoegelse/${roundId}/side/${Math.max(1, page - 1)}`);
+      if (action === 'forrige')
+        return res.redirect(303, `/undersoegelse/${roundId}/side/${Math.max(1, page - 1)}`);
       if (action === 'gem') return res.redirect(303, `/undersoegelse/${roundId}/gemt`);
       res.redirect(303, `/undersoegelse/${roundId}/side/${page + 1}`);
     }),
@@ -161,7 +202,8 @@ export function surveysRoutes(deps: Deps): Router {
       const a = await access(req);
       const round = await roundsRepository.byId(db, roundId);
       if (!round) throw new NotFound('Undersøgelsen findes ikke.');
-      if (round.municipalityCode !== a.municipalityCode || (a.via === 'link' && a.roundId !== roundId)) throw new Forbidden('Undersøgelsen hører til en anden kommune.');
+      if (round.municipalityCode !== a.municipalityCode || (a.via === 'link' && a.roundId !== roundId))
+        throw new Forbidden('Undersøgelsen hører til en anden kommune.');
       res.render('surveys/thanks', { title: 'Tak for dit svar' });
     }),
   );
@@ -175,13 +217,18 @@ export function surveysRoutes(deps: Deps): Router {
       const code = policy.municipalityReader(user);
       const municipality = await municipalitiesRepository.byCode(db, code);
       const rounds = await roundsRepository.forMunicipality(db, code);
-      const count = await db('participants').where({ municipality_code: code }).count<{ n: number }[]>({ n: '*' }).first();
+      const count = await db('participants')
+        .where({ municipality_code: code })
+        .count<{ n: number }[]>({ n: '*' })
+        .first();
       // A closed round shows its frozen figures, which an erasure or purge of people does not change.
       const rates = await ratesFor(db, rounds);
       const figures = new Map(rounds.map((r) => [r.id, totals(rates.get(r.id)!)]));
       const canManage = user.roles.includes('projektleder');
       const notInvited = new Map<number, number>();
-      if (canManage) for (const r of rounds.filter((x) => x.state === 'open')) notInvited.set(r.id, (await deps.rounds.notInvited(db, r)).length);
+      if (canManage)
+        for (const r of rounds.filter((x) => x.state === 'open'))
+          notInvited.set(r.id, (await deps.rounds.notInvited(db, r)).length);
       res.render('surveys/municipality', {
         title: `${municipality!.name} Kommune`,
         municipality,
@@ -219,7 +266,15 @@ export function surveysRoutes(deps: Deps): Router {
     requireRole('projektleder'),
     handle(async (req, res) => {
       const code = policy.municipalityManager(currentUser(req));
-      res.render('surveys/participants', { title: 'Deltagere', participants: await deps.participants.list(code), values: {}, errors: {}, problems: [], notice: takeFlash(req), ...view });
+      res.render('surveys/participants', {
+        title: 'Deltagere',
+        participants: await deps.participants.list(code),
+        values: {},
+        errors: {},
+        problems: [],
+        notice: takeFlash(req),
+        ...view,
+      });
     }),
   );
 
@@ -233,7 +288,17 @@ export function surveysRoutes(deps: Deps): Router {
         await deps.participants.add(code, toParticipantInput(req.body), user.id);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
-        return res.status(422).render('surveys/participants', { title: 'Deltagere', participants: await deps.participants.list(code), values: req.body, errors: err.fields, problems: [], notice: null, ...view });
+        return res
+          .status(422)
+          .render('surveys/participants', {
+            title: 'Deltagere',
+            participants: await deps.participants.list(code),
+            values: req.body,
+            errors: err.fields,
+            problems: [],
+            notice: null,
+            ...view,
+          });
       }
       req.session.flash = 'Deltageren er tilføjet.';
       res.redirect(303, '/kommune/deltagere');
@@ -247,16 +312,34 @@ export function surveysRoutes(deps: Deps): Router {
     handle(async (req, res) => {
       const user = currentUser(req);
       const code = policy.municipalityManager(user);
-      const text = req.file ? req.file.buffer.toString('utf8') : typeof req.body?.csv === 'string' ? req.body.csv : '';
+      const text = req.file
+        ? req.file.buffer.toString('utf8')
+        : typeof req.body?.csv === 'string'
+          ? req.body.csv
+          : '';
       try {
-        if (!text.trim()) throw Object.assign(new ValidationError('Vælg en CSV-fil.'), { problems: [{ line: 1, reason: 'Ingen fil valgt.' }] });
+        if (!text.trim())
+          throw Object.assign(new ValidationError('Vælg en CSV-fil.'), {
+            problems: [{ line: 1, reason: 'Ingen fil valgt.' }],
+          });
         const result = await deps.participants.importCsv(code, text, user.id);
         req.session.flash = `Importen lykkedes: ${result.created} nye og ${result.updated} opdaterede deltagere.`;
         res.redirect(303, '/kommune/deltagere');
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         const problems = (err as ValidationError & { problems?: ImportProblem[] }).problems ?? [];
-        res.status(422).render('surveys/participants', { title: 'Deltagere', participants: await deps.participants.list(code), values: {}, errors: {}, problems, importError: err.message, notice: null, ...view });
+        res
+          .status(422)
+          .render('surveys/participants', {
+            title: 'Deltagere',
+            participants: await deps.participants.list(code),
+            values: {},
+            errors: {},
+            problems,
+            importError: err.message,
+            notice: null,
+            ...view,
+          });
       }
     }),
   );
@@ -267,7 +350,13 @@ export function surveysRoutes(deps: Deps): Router {
     handle(async (req, res) => {
       const code = policy.municipalityManager(currentUser(req));
       const p = await deps.participants.get(code, idParam(req, 'id'));
-      res.render('surveys/participant-edit', { title: `Ret deltager: ${p.name}`, participant: p, values: { ...p, superuser: p.superuser ? 'ja' : '' }, errors: {}, ...view });
+      res.render('surveys/participant-edit', {
+        title: `Ret deltager: ${p.name}`,
+        participant: p,
+        values: { ...p, superuser: p.superuser ? 'ja' : '' },
+        errors: {},
+        ...view,
+      });
     }),
   );
 
@@ -283,7 +372,15 @@ export function surveysRoutes(deps: Deps): Router {
         await deps.participants.update(code, id, toParticipantInput(req.body), user.id);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
-        return res.status(422).render('surveys/participant-edit', { title: `Ret deltager: ${p.name}`, participant: p, values: req.body, errors: err.fields, ...view });
+        return res
+          .status(422)
+          .render('surveys/participant-edit', {
+            title: `Ret deltager: ${p.name}`,
+            participant: p,
+            values: req.body,
+            errors: err.fields,
+            ...view,
+          });
       }
       req.session.flash = 'Deltageren er opdateret.';
       res.redirect(303, '/kommune/deltagere');
@@ -295,7 +392,11 @@ export function surveysRoutes(deps: Deps): Router {
     requireRole('projektleder'),
     handle(async (req, res) => {
       const user = currentUser(req);
-      const data = await deps.participants.exportPerson(policy.municipalityManager(user), idParam(req, 'id'), user.id);
+      const data = await deps.participants.exportPerson(
+        policy.municipalityManager(user),
+        idParam(req, 'id'),
+        user.id,
+      );
       res.setHeader('Content-Disposition', 'attachment; filename="persondata.json"');
       res.setHeader('Cache-Control', 'no-store');
       res.type('application/json').send(JSON.stringify(data, null, 2));
@@ -319,8 +420,14 @@ export function surveysRoutes(deps: Deps): Router {
     requireRole('projektleder'),
     handle(async (req, res) => {
       const user = currentUser(req);
-      const sent = await deps.rounds.inviteNew(policy.municipalityManager(user), idParam(req, 'roundId'), user.id);
-      req.session.flash = sent ? `${sent === 1 ? 'Én invitation er' : `${sent} invitationer er`} lagt i kø til afsendelse.` : 'Alle deltagere har allerede fået en invitation til runden.';
+      const sent = await deps.rounds.inviteNew(
+        policy.municipalityManager(user),
+        idParam(req, 'roundId'),
+        user.id,
+      );
+      req.session.flash = sent
+        ? `${sent === 1 ? 'Én invitation er' : `${sent} invitationer er`} lagt i kø til afsendelse.`
+        : 'Alle deltagere har allerede fået en invitation til runden.';
       res.redirect(303, '/kommune');
     }),
   );
@@ -334,23 +441,49 @@ export function surveysRoutes(deps: Deps): Router {
       const code = policy.municipalityManager(user);
       const round = await roundsRepository.byId(db, idParam(req, 'roundId'));
       if (!round || round.municipalityCode !== code) throw new NotFound('Runden findes ikke.');
-      if (round.state === 'closed') throw new ValidationError('Runden er lukket; der kan ikke laves nye links.');
+      if (round.state === 'closed')
+        throw new ValidationError('Runden er lukket; der kan ikke laves nye links.');
       const participants = await deps.participants.list(code);
       const now = deps.clock.now();
-      const expiresAt = new Date(`${addDays(round.closesOn > isoDay(now) ? round.closesOn : isoDay(now), deps.linkValidDays)}T00:00:00Z`);
+      const expiresAt = new Date(
+        `${addDays(round.closesOn > isoDay(now) ? round.closesOn : isoDay(now), deps.linkValidDays)}T00:00:00Z`,
+      );
       const lines = await db.transaction(async (trx) => {
-        await trx('personal_links').where({ round_id: round.id, purpose: 'survey' }).whereNull('revoked_at').update({ revoked_at: now });
+        await trx('personal_links')
+          .where({ round_id: round.id, purpose: 'survey' })
+          .whereNull('revoked_at')
+          .update({ revoked_at: now });
         const out: string[][] = [];
         for (const p of participants) {
-          const link = await deps.links.issue(trx, { purpose: 'survey', municipalityCode: code, participantId: p.id, roundId: round.id, expiresAt });
+          const link = await deps.links.issue(trx, {
+            purpose: 'survey',
+            municipalityCode: code,
+            participantId: p.id,
+            roundId: round.id,
+            expiresAt,
+          });
           out.push([p.name, p.email, SURVEY_GROUP_LABELS[p.surveyGroup], link.url]);
         }
-        await audit(trx, { actorUserId: user.id, action: 'links.issue', subject: `runde:${round.id}`, details: { count: out.length }, at: now });
+        await audit(trx, {
+          actorUserId: user.id,
+          action: 'links.issue',
+          subject: `runde:${round.id}`,
+          details: { count: out.length },
+          at: now,
+        });
         return out;
       });
-      const csv = '\uFEFF' + stringify([['navn', 'email', 'gruppe', 'link'], ...lines], { delimiter: ';', record_delimiter: '\r\n' });
+      const csv =
+        '\uFEFF' +
+        stringify([['navn', 'email', 'gruppe', 'link'], ...lines], {
+          delimiter: ';',
+          record_delimiter: '\r\n',
+        });
       res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-      res.setHeader('Content-Disposition', `attachment; filename="links-runde-${ROUND_SHORT[round.roundNo].replace('/', '-af-')}.csv"`);
+      res.setHeader(
+        'Content-Disposition',
+        `attachment; filename="links-runde-${ROUND_SHORT[round.roundNo].replace('/', '-af-')}.csv"`,
+      );
       res.setHeader('Cache-Control', 'no-store');
       res.send(csv);
     }),

@@ -20,18 +20,38 @@ export function createSurveyServices(
     /** Purges participant lists and links of municipalities whose round 3/3 closed PURGE_AFTER_DAYS ago. */
     async purgeDue(): Promise<number[]> {
       const cutoff = new Date(deps.clock.now().getTime() - deps.config.purgeAfterDays * 86_400_000);
-      const codes = await deps.db('survey_rounds as r')
+      const codes = await deps
+        .db('survey_rounds as r')
         .where({ 'r.round_no': 3, 'r.state': 'closed' })
         .andWhere('r.closed_at', '<=', cutoff)
         .whereExists(deps.db('participants as p').whereRaw('p.municipality_code = r.municipality_code'))
         .pluck('r.municipality_code');
-      for (const code of codes) await deps.db.transaction((trx) => participants.purgeMunicipality(trx, Number(code)));
+      for (const code of codes)
+        await deps.db.transaction((trx) => participants.purgeMunicipality(trx, Number(code)));
       return codes.map(Number);
     },
-    rounds: createRoundsService({ db: deps.db, clock: deps.clock, windowDays: deps.config.surveyWindowDays, instrumentVersion: version, onEvent: onEvent ?? undefined }),
-    answering: createAnsweringService({ db: deps.db, instruments: deps.instruments, currentVersion: version }),
+    rounds: createRoundsService({
+      db: deps.db,
+      clock: deps.clock,
+      windowDays: deps.config.surveyWindowDays,
+      instrumentVersion: version,
+      onEvent: onEvent ?? undefined,
+    }),
+    answering: createAnsweringService({
+      db: deps.db,
+      instruments: deps.instruments,
+      currentVersion: version,
+    }),
     participants,
-    results: createResultsService({ db: deps.db, store: createAggregateStore({ db: deps.db, instruments: deps.instruments, k: effectiveK(deps.config.kThreshold), clock: deps.clock }) }),
+    results: createResultsService({
+      db: deps.db,
+      store: createAggregateStore({
+        db: deps.db,
+        instruments: deps.instruments,
+        k: effectiveK(deps.config.kThreshold),
+        clock: deps.clock,
+      }),
+    }),
   };
 }
 export type SurveyServices = ReturnType<typeof createSurveyServices>;

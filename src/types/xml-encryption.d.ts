@@ -8,7 +8,11 @@ declare module 'xml-encryption' {
     disallowEncryptionWithInsecureAlgorithm?: boolean;
     warnInsecureAlgorithm?: boolean;
   };
-  export function encrypt(content: string, options: EncryptOptions, cb: (err: Error | null, result: string) => void): void;
+  export function encrypt(
+    content: string,
+    options: EncryptOptions,
+    cb: (err: Error | null, result: string) => void,
+  ): void;
   export function decrypt(
     xml: string,
     options: { key: string | Buffer },

@@ -35,7 +35,11 @@ export function requireRole(...roles: Role[]): RequestHandler {
 }
 
 /** Parses input with a zod schema; failures become a Danish 422 naming each field. */
-export function parseInput<T>(schema: ZodType<T>, input: unknown, message = 'Formularen indeholder fejl.'): T {
+export function parseInput<T>(
+  schema: ZodType<T>,
+  input: unknown,
+  message = 'Formularen indeholder fejl.',
+): T {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const fields: Record<string, string> = {};

@@ -10,10 +10,15 @@ export function pageRoutes(): Router {
   router.get('/', (req, res) => {
     if (req.session.user) return res.redirect(303, startPageFor(req.session.user));
     const next = safeReturnPath(req.query.naeste);
-    res.render('pages/home', { title: 'Log ind', loginUrl: next ? `/saml/login?naeste=${encodeURIComponent(next)}` : '/saml/login' });
+    res.render('pages/home', {
+      title: 'Log ind',
+      loginUrl: next ? `/saml/login?naeste=${encodeURIComponent(next)}` : '/saml/login',
+    });
   });
 
-  router.get('/tilgaengelighed', (_req, res) => res.render('pages/accessibility', { title: 'Tilgængelighedserklæring' }));
+  router.get('/tilgaengelighed', (_req, res) =>
+    res.render('pages/accessibility', { title: 'Tilgængelighedserklæring' }),
+  );
 
   router.get('/admin', requireRole('administrator'), (_req, res) => {
     res.render('pages/admin', { title: 'Administration' });

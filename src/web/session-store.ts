@@ -17,12 +17,20 @@ export class SessionStore extends ConnectSessionKnexStore {
   private readonly now: () => number;
 
   constructor(opts: Options) {
-    super({ knex: opts.db, tableName: 'sessions', createTable: false, cleanupInterval: opts.cleanupInterval });
+    super({
+      knex: opts.db,
+      tableName: 'sessions',
+      createTable: false,
+      cleanupInterval: opts.cleanupInterval,
+    });
     this.touchAfterMs = opts.touchAfterMs;
     this.now = opts.now ?? Date.now;
   }
 
-  override async get(sid: string, callback: (err: unknown, session?: SessionData | null) => void): Promise<SessionData | null> {
+  override async get(
+    sid: string,
+    callback: (err: unknown, session?: SessionData | null) => void,
+  ): Promise<SessionData | null> {
     return super.get(sid, callback).catch(() => null);
   }
 

@@ -17,7 +17,14 @@ describe.each(kinds)('migrations on %s', (kind) => {
       const aarhus = rows.find((r) => r.code === 751);
       expect(aarhus).toMatchObject({ name: 'Aarhus', cvr: '19751000', region: 'Midtjylland' });
       expect(Number((await db('waves').count<{ n: number }[]>({ n: '*' }).first())?.n)).toBe(8);
-      for (const table of ['users', 'user_roles', 'sessions', 'saml_requests', 'saml_used_responses', 'audit_log']) {
+      for (const table of [
+        'users',
+        'user_roles',
+        'sessions',
+        'saml_requests',
+        'saml_used_responses',
+        'audit_log',
+      ]) {
         expect(await db.schema.hasTable(table)).toBe(true);
       }
     } finally {

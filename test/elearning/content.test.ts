@@ -29,7 +29,13 @@ describe('e-learning content', () => {
   it('when the shipped content is loaded, then it validates: 13 objectives, 5 modules, 58 questions, exercises and job aids', () => {
     const c = loadElearningContent(ELEARNING_CONTENT_DIR);
     expect(c.objectives).toHaveLength(13);
-    expect(c.modules.map((m) => m.slug)).toEqual(['introduktion', 'hands-on', 'vaerktoejskasse', 'afslutning', 'superbruger']);
+    expect(c.modules.map((m) => m.slug)).toEqual([
+      'introduktion',
+      'hands-on',
+      'vaerktoejskasse',
+      'afslutning',
+      'superbruger',
+    ]);
     expect(c.questions).toHaveLength(58);
     expect(c.exercises.length).toBeGreaterThanOrEqual(4);
     expect(c.huskesedler.length).toBeGreaterThanOrEqual(10);
@@ -40,10 +46,15 @@ describe('e-learning content', () => {
     const dir = copyContent();
     const file = path.join(dir, 'questions.json');
     const questions = JSON.parse(fs.readFileSync(file, 'utf8'));
-    questions[12].options = questions[12].options.map((o: { correct: boolean }) => ({ ...o, correct: false }));
+    questions[12].options = questions[12].options.map((o: { correct: boolean }) => ({
+      ...o,
+      correct: false,
+    }));
     fs.writeFileSync(file, JSON.stringify(questions));
     const problems = problemsOf(dir);
-    expect(problems).toContain(`${file}: [12].options: et single choice-spørgsmål skal have præcis ét rigtigt svar (har 0)`);
+    expect(problems).toContain(
+      `${file}: [12].options: et single choice-spørgsmål skal have præcis ét rigtigt svar (har 0)`,
+    );
   });
 
   it('when a field has the wrong type or is missing, then the error names the file and the field path', () => {
@@ -62,7 +73,9 @@ describe('e-learning content', () => {
     const dir = copyContent();
     const file = path.join(dir, 'modules', 'introduktion.md');
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('"LM01"', '"LM99"'));
-    expect(problemsOf(dir).join('\n')).toMatch(/modules\/introduktion\.md: front matter: objectives\[0\]: ukendt læringsmål "LM99"/);
+    expect(problemsOf(dir).join('\n')).toMatch(
+      /modules\/introduktion\.md: front matter: objectives\[0\]: ukendt læringsmål "LM99"/,
+    );
   });
 
   it('when an exercise step lacks feedback for a wrong option, then the exercise file and step are named', () => {

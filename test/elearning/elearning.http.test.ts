@@ -11,14 +11,24 @@ afterAll(async () => t.close());
 
 const complete = async (agent: Awaited<ReturnType<typeof caseworkerAgent>>['agent'], slug: string) => {
   const page = await agent.get(`/e-laering/moduler/${slug}`).expect(200);
-  return agent.post(`/e-laering/moduler/${slug}/gennemfoert`).type('form').send({ _csrf: csrfFrom(page.text) }).expect(303);
+  return agent
+    .post(`/e-laering/moduler/${slug}/gennemfoert`)
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text) })
+    .expect(303);
 };
 
 describe('e-learning modules and progress', () => {
   it('when a caseworker opens the overview, then every module is listed as not started and everything is left to do', async () => {
     const { agent } = await caseworkerAgent(t);
     const html = (await agent.get('/e-laering').expect(200)).text;
-    for (const title of ['Introduktion til KSD', 'Hands-on træning', 'Værktøjskasse', 'Afslutning og opsummering af læringsmål']) expect(html).toContain(title);
+    for (const title of [
+      'Introduktion til KSD',
+      'Hands-on træning',
+      'Værktøjskasse',
+      'Afslutning og opsummering af læringsmål',
+    ])
+      expect(html).toContain(title);
     expect(html).not.toContain('Guide og støt dine kolleger');
     expect(html).toContain('0 af 4 moduler er gennemført');
     expect(html).toContain('Sagsbehandlere i ydelsescenter');
@@ -49,7 +59,9 @@ describe('e-learning modules and progress', () => {
     const html = (await agent.get('/e-laering').expect(200)).text;
     expect(html).toContain('Guide og støt dine kolleger');
     expect(html).toContain('Superbrugere');
-    expect((await agent.get('/e-laering/moduler/superbruger').expect(200)).text).toContain('Brugerfejl eller systemfejl?');
+    expect((await agent.get('/e-laering/moduler/superbruger').expect(200)).text).toContain(
+      'Brugerfejl eller systemfejl?',
+    );
   });
 
   it('when a participant flagged as superuser comes by test link, then the superuser module is visible too', async () => {
@@ -78,7 +90,9 @@ describe('hands-on exercises', () => {
   it('when an exercise opens, then it shows problem, principle, procedure and a KSD-like screen', async () => {
     const { agent } = await caseworkerAgent(t);
     const html = (await agent.get('/e-laering/oevelser/anette-poul').expect(200)).text;
-    const order = ['1. Problem', '2. Princip', '3. Procedure', 'KSD – Sagsoverblik'].map((s) => html.indexOf(s));
+    const order = ['1. Problem', '2. Princip', '3. Procedure', 'KSD – Sagsoverblik'].map((s) =>
+      html.indexOf(s),
+    );
     expect(order.every((i) => i > 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
@@ -96,7 +110,11 @@ describe('hands-on exercises', () => {
   it('when a wrong action is chosen, then the targeted feedback for that choice is shown and the step stays', async () => {
     const { agent } = await caseworkerAgent(t);
     const page = await agent.get('/e-laering/oevelser/anette-poul/trin/1').expect(200);
-    const res = await agent.post('/e-laering/oevelser/anette-poul/trin/1').type('form').send({ _csrf: csrfFrom(page.text), valg: 'b' }).expect(200);
+    const res = await agent
+      .post('/e-laering/oevelser/anette-poul/trin/1')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), valg: 'b' })
+      .expect(200);
     expect(res.text).toContain('Sagen findes allerede. KSD dannede den automatisk');
     expect(res.text).toContain('type="radio" name="valg"');
     expect(res.text).not.toContain('Næste trin');
@@ -105,7 +123,10 @@ describe('hands-on exercises', () => {
   it('when no action is chosen, then a Danish 422 asks for one', async () => {
     const { agent } = await caseworkerAgent(t);
     const page = await agent.get('/e-laering/oevelser/anette-poul/trin/1').expect(200);
-    const res = await agent.post('/e-laering/oevelser/anette-poul/trin/1').type('form').send({ _csrf: csrfFrom(page.text) });
+    const res = await agent
+      .post('/e-laering/oevelser/anette-poul/trin/1')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text) });
     expect(res.status).toBe(422);
     expect(res.text).toContain('Vælg en af handlingerne');
   });
@@ -116,7 +137,13 @@ describe('hands-on exercises', () => {
     let last = '';
     for (const [i, valg] of answers.entries()) {
       const page = await agent.get(`/e-laering/oevelser/anette-poul/trin/${i + 1}`).expect(200);
-      last = (await agent.post(`/e-laering/oevelser/anette-poul/trin/${i + 1}`).type('form').send({ _csrf: csrfFrom(page.text), valg }).expect(200)).text;
+      last = (
+        await agent
+          .post(`/e-laering/oevelser/anette-poul/trin/${i + 1}`)
+          .type('form')
+          .send({ _csrf: csrfFrom(page.text), valg })
+          .expect(200)
+      ).text;
       expect(last).toContain('Rigtigt.');
     }
     expect(last).toContain('Du har gennemført øvelsen.');

@@ -15,20 +15,36 @@ const fullAnswers = (kind: 'elearning' | 'classroom', value = '4') =>
 
 async function projectLeader(municipality = 101) {
   const agent = request.agent(t.app);
-  await loginThroughDevIdp(agent, { municipality, roles: ['projektleder'], firstName: 'Pia', lastName: 'Projektleder', email: uniqueEmail('pl') });
+  await loginThroughDevIdp(agent, {
+    municipality,
+    roles: ['projektleder'],
+    firstName: 'Pia',
+    lastName: 'Projektleder',
+    email: uniqueEmail('pl'),
+  });
   return agent;
 }
 
-async function createSession(agent: request.Agent, title = 'KSD-kursus hold 1'): Promise<{ id: number; code: string }> {
+async function createSession(
+  agent: request.Agent,
+  title = 'KSD-kursus hold 1',
+): Promise<{ id: number; code: string }> {
   const page = await agent.get('/kommune/kurser').expect(200);
-  await agent.post('/kommune/kurser').type('form').send({ _csrf: csrfFrom(page.text), title, place: 'Rådhuset, lokale 2', heldOn: '2026-12-01' }).expect(303);
+  await agent
+    .post('/kommune/kurser')
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), title, place: 'Rådhuset, lokale 2', heldOn: '2026-12-01' })
+    .expect(303);
   const row = await t.db('course_sessions').where({ title }).orderBy('id', 'desc').first();
   return { id: Number(row.id), code: String(row.code) };
 }
 
 async function evaluate(agent: request.Agent, url: string, body: Record<string, string>) {
   const page = await agent.get(url).expect(200);
-  return agent.post(url).type('form').send({ _csrf: csrfFrom(page.text), ...body });
+  return agent
+    .post(url)
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), ...body });
 }
 
 describe('course evaluations', () => {
@@ -46,7 +62,10 @@ describe('course evaluations', () => {
     const pl = await projectLeader();
     const before = (await t.db('course_sessions')).length;
     const page = await pl.get('/kommune/kurser').expect(200);
-    const res = await pl.post('/kommune/kurser').type('form').send({ _csrf: csrfFrom(page.text), title: '', place: 'X', heldOn: '2026-02-30' });
+    const res = await pl
+      .post('/kommune/kurser')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), title: '', place: 'X', heldOn: '2026-02-30' });
     expect(res.status).toBe(422);
     expect(res.text).toContain('Skriv kursets titel.');
     expect(res.text).toContain('Datoen findes ikke.');
@@ -64,7 +83,10 @@ describe('course evaluations', () => {
     const { agent } = await caseworkerAgent(t);
     const go = await agent.get(`/evaluering?kode=${s.code.toLowerCase()}`).expect(303);
     expect(go.headers.location).toBe(`/evaluering/kursus/${s.id}`);
-    const res = await evaluate(agent, `/evaluering/kursus/${s.id}`, { ...fullAnswers('classroom', '5'), kommentar: 'Godt kursus' });
+    const res = await evaluate(agent, `/evaluering/kursus/${s.id}`, {
+      ...fullAnswers('classroom', '5'),
+      kommentar: 'Godt kursus',
+    });
     expect(res.status).toBe(200);
     expect(res.text).toContain('Dit svar er modtaget');
     const columns = Object.keys(await t.db('evaluation_responses').columnInfo()).sort();
@@ -72,7 +94,9 @@ describe('course evaluations', () => {
     const rows = await t.db('evaluation_responses').where({ course_session_id: s.id });
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ municipality_code: 101, kind: 'classroom', comment: 'Godt kursus' });
-    expect(JSON.parse(rows[0].answers)).toEqual(Object.fromEntries(content.evaluations.classroom.items.map((i) => [i.id, 5])));
+    expect(JSON.parse(rows[0].answers)).toEqual(
+      Object.fromEntries(content.evaluations.classroom.items.map((i) => [i.id, 5])),
+    );
     const participationColumns = Object.keys(await t.db('evaluation_participation').columnInfo()).sort();
     expect(participationColumns).toEqual(['person_key', 'scope']);
   });
@@ -113,7 +137,9 @@ describe('course evaluations', () => {
     const { agent } = await caseworkerAgent(t, { roles: ['sagsbehandler-udenfor'] });
     const res = await agent.get(`/evaluering/kursus/${s.id}`);
     expect(res.status).toBe(403);
-    expect(res.text).toContain('Tilstedeværelseskurset er for sagsbehandlere i ydelsescentret og superbrugere');
+    expect(res.text).toContain(
+      'Tilstedeværelseskurset er for sagsbehandlere i ydelsescentret og superbrugere',
+    );
     expect((await evaluate(agent, '/evaluering/e-laering', fullAnswers('elearning'))).status).toBe(200);
   });
 
@@ -128,7 +154,9 @@ describe('course evaluations', () => {
     const p = await addParticipant(t.db);
     const agent = await agentWithLink(t, p, 'test');
     expect((await evaluate(agent, '/evaluering/e-laering', fullAnswers('elearning'))).status).toBe(200);
-    expect((await agent.get('/evaluering/e-laering').expect(200)).text).toContain('Du har allerede evalueret e-læringen');
+    expect((await agent.get('/evaluering/e-laering').expect(200)).text).toContain(
+      'Du har allerede evalueret e-læringen',
+    );
   });
 
   it('when fewer than k have evaluated a course, then no means are shown; from k up, they are', async () => {
@@ -136,11 +164,17 @@ describe('course evaluations', () => {
     const s = await createSession(pl, 'Odense-hold');
     for (let i = 0; i < 4; i++) {
       const { agent } = await caseworkerAgent(t, { municipality: 461 });
-      expect((await evaluate(agent, `/evaluering/kursus/${s.id}`, fullAnswers('classroom', i % 2 ? '4' : '5'))).status).toBe(200);
+      expect(
+        (await evaluate(agent, `/evaluering/kursus/${s.id}`, fullAnswers('classroom', i % 2 ? '4' : '5')))
+          .status,
+      ).toBe(200);
     }
     const section = async () => {
       const html = (await pl.get('/kommune/kurser').expect(200)).text;
-      return html.slice(html.indexOf(`id="kursus-${s.id}"`), html.indexOf('</section>', html.indexOf(`id="kursus-${s.id}"`)));
+      return html.slice(
+        html.indexOf(`id="kursus-${s.id}"`),
+        html.indexOf('</section>', html.indexOf(`id="kursus-${s.id}"`)),
+      );
     };
     const below = await section();
     expect(below).toContain('4 besvarelser');

@@ -2,7 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { csrfFrom } from '../support/saml.js';
-import { addParticipant, agentWithLink, answersFor, caseworkerAgent, content, startAttempt, takeAttempt, uniqueEmail } from './support.js';
+import {
+  addParticipant,
+  agentWithLink,
+  answersFor,
+  caseworkerAgent,
+  content,
+  startAttempt,
+  takeAttempt,
+  uniqueEmail,
+} from './support.js';
 import { VERIFY_LIMIT } from '../../src/elearning/certificates.routes.js';
 
 let t: TestApp;
@@ -16,28 +25,34 @@ async function csrfOf(agent: request.Agent, url = '/e-laering/test'): Promise<st
 }
 
 /** Answers page by page and hands in from the summary page. */
-const submit = (agent: request.Agent, attemptId: number, correct: number) => takeAttempt(agent, t.db, attemptId, correct);
+const submit = (agent: request.Agent, attemptId: number, correct: number) =>
+  takeAttempt(agent, t.db, attemptId, correct);
 
 describe('final test over HTTP', () => {
   it('when the attempt page is rendered, then it shows questions and options but never the answer key', async () => {
     const { agent } = await caseworkerAgent(t);
     const id = await startAttempt(agent, await csrfOf(agent));
     let html = '';
-    for (let side = 1; side <= 4; side++) html += (await agent.get(`/e-laering/test/forsoeg/${id}?side=${side}`).expect(200)).text;
+    for (let side = 1; side <= 4; side++)
+      html += (await agent.get(`/e-laering/test/forsoeg/${id}?side=${side}`).expect(200)).text;
     expect(html.match(/<fieldset class="field question"/g)).toHaveLength(20);
     await agent.get(`/e-laering/test/forsoeg/${id}?side=5`).expect(404);
     expect(html).not.toMatch(/correct/i);
     expect(html).not.toMatch(/data-(answer|key|right)/i);
-    for (const q of content.questions) if (q.explanation) expect(html).not.toContain(q.explanation.slice(0, 40));
+    for (const q of content.questions)
+      if (q.explanation) expect(html).not.toContain(q.explanation.slice(0, 40));
     expect(html).toContain('Vælg alle rigtige svar.');
     // No content option id reaches the page: every value is the attempt's own token.
     const values = [...html.matchAll(/name="q\d+" id="q\d+-\d" value="([^"]+)"/g)].map((m) => m[1]!);
-    const tokens = (await t.db('quiz_attempt_items').where({ attempt_id: id })).flatMap((i) => JSON.parse(i.option_tokens) as string[]);
+    const tokens = (await t.db('quiz_attempt_items').where({ attempt_id: id })).flatMap(
+      (i) => JSON.parse(i.option_tokens) as string[],
+    );
     expect(values.sort()).toEqual(tokens.sort());
     expect(values.every((v) => v.length >= 12)).toBe(true);
     const items = await t.db('quiz_attempt_items').where({ attempt_id: id });
     const objectives = new Set(items.map((i) => i.objective_id));
-    for (const o of content.objectives.filter((x) => !x.superuserOnly)) expect(objectives.has(o.id)).toBe(true);
+    for (const o of content.objectives.filter((x) => !x.superuserOnly))
+      expect(objectives.has(o.id)).toBe(true);
   });
 
   it('when exactly 16 of 20 (80 %) are correct, then the attempt passes and a certificate is issued', async () => {
@@ -69,7 +84,10 @@ describe('final test over HTTP', () => {
     await submit(agent, first, 20);
     const second = await startAttempt(agent, await csrfOf(agent));
     await submit(agent, second, 18);
-    const mails = await t.db('outbox').where({ kind: 'test-passed' }).andWhere('recipients', 'like', `%${email.toLowerCase()}%`);
+    const mails = await t
+      .db('outbox')
+      .where({ kind: 'test-passed' })
+      .andWhere('recipients', 'like', `%${email.toLowerCase()}%`);
     expect(mails).toHaveLength(1);
     expect(mails[0].text).toContain('/e-laering/certifikat');
   });
@@ -81,7 +99,10 @@ describe('final test over HTTP', () => {
     const result = (await agent.get(`/e-laering/test/forsoeg/${id}/resultat`).expect(200)).text;
     expect(result).toContain('15 af 20 rigtige (75 %)');
     expect(result).toContain('Du har ikke bestået testen');
-    const missed = await t.db('quiz_attempt_items').where({ attempt_id: id, correct: false }).distinct('objective_id');
+    const missed = await t
+      .db('quiz_attempt_items')
+      .where({ attempt_id: id, correct: false })
+      .distinct('objective_id');
     for (const m of missed) {
       const o = content.objective(m.objective_id)!;
       expect(result).toContain(`${o.id}:</strong>`);
@@ -111,12 +132,18 @@ describe('final test over HTTP', () => {
     const answers = await answersFor(t.db, id, 20);
     const partial = { q1: answers.q1!, q2: answers.q2! };
     const csrf = csrfFrom((await first.agent.get(`/e-laering/test/forsoeg/${id}`)).text);
-    await first.agent.post(`/e-laering/test/forsoeg/${id}`).type('form').send({ _csrf: csrf, side: '1', handling: 'gem', ...partial }).expect(303);
+    await first.agent
+      .post(`/e-laering/test/forsoeg/${id}`)
+      .type('form')
+      .send({ _csrf: csrf, side: '1', handling: 'gem', ...partial })
+      .expect(303);
 
     const second = await caseworkerAgent(t, { email });
     const intro = (await second.agent.get('/e-laering/test').expect(200)).text;
     expect(intro).toContain(`href="/e-laering/test/forsoeg/${id}"`);
-    expect(await startAttempt(second.agent, await csrfOf(second.agent, `/e-laering/test/forsoeg/${id}`))).toBe(id);
+    expect(
+      await startAttempt(second.agent, await csrfOf(second.agent, `/e-laering/test/forsoeg/${id}`)),
+    ).toBe(id);
     const page = (await second.agent.get(`/e-laering/test/forsoeg/${id}`).expect(200)).text;
     expect(page).toContain('Du har besvaret 2 af 20 spørgsmål');
     const firstValue = Array.isArray(partial.q1) ? partial.q1[0] : partial.q1;
@@ -128,11 +155,17 @@ describe('final test over HTTP', () => {
     const id = await startAttempt(agent, await csrfOf(agent));
     const csrf = csrfFrom((await agent.get(`/e-laering/test/forsoeg/${id}`)).text);
     expect((await submit(agent, id, 8)).status).toBe(303);
-    const again = await agent.post(`/e-laering/test/forsoeg/${id}/aflever`).type('form').send({ _csrf: csrf });
+    const again = await agent
+      .post(`/e-laering/test/forsoeg/${id}/aflever`)
+      .type('form')
+      .send({ _csrf: csrf });
     expect(again.status).toBe(409);
     expect(again.text).toContain('Testforsøget er allerede afleveret og kan ikke ændres');
     const { q1, q2 } = await answersFor(t.db, id, 20);
-    const draft = await agent.post(`/e-laering/test/forsoeg/${id}`).type('form').send({ _csrf: csrf, side: '1', handling: 'gem', q1, q2 });
+    const draft = await agent
+      .post(`/e-laering/test/forsoeg/${id}`)
+      .type('form')
+      .send({ _csrf: csrf, side: '1', handling: 'gem', q1, q2 });
     expect(draft.status).toBe(409);
     const row = await t.db('quiz_attempts').where({ id }).first();
     expect(Number(row.correct_count)).toBe(8);
@@ -145,8 +178,14 @@ describe('final test over HTTP', () => {
     const csrf = csrfFrom((await agent.get(`/e-laering/test/forsoeg/${id}`)).text);
     const all = await answersFor(t.db, id, 17);
     for (let side = 1; side <= 4; side++) {
-      const fields = Object.fromEntries(Object.entries(all).filter(([k]) => Math.ceil(Number(k.slice(1)) / 5) === side));
-      await agent.post(`/e-laering/test/forsoeg/${id}`).type('form').send({ _csrf: csrf, side: String(side), handling: 'naeste', ...fields }).expect(303);
+      const fields = Object.fromEntries(
+        Object.entries(all).filter(([k]) => Math.ceil(Number(k.slice(1)) / 5) === side),
+      );
+      await agent
+        .post(`/e-laering/test/forsoeg/${id}`)
+        .type('form')
+        .send({ _csrf: csrf, side: String(side), handling: 'naeste', ...fields })
+        .expect(303);
     }
     const [a, b] = await Promise.all([
       agent.post(`/e-laering/test/forsoeg/${id}/aflever`).type('form').send({ _csrf: csrf }),
@@ -154,7 +193,10 @@ describe('final test over HTTP', () => {
     ]);
     expect([a.status, b.status].sort()).toEqual([303, 409]);
     const learnerId = (await t.db('quiz_attempts').where({ id }).first()).learner_id;
-    const submitted = await t.db('quiz_attempts').where({ learner_id: learnerId }).whereNotNull('submitted_at');
+    const submitted = await t
+      .db('quiz_attempts')
+      .where({ learner_id: learnerId })
+      .whereNotNull('submitted_at');
     expect(submitted).toHaveLength(1);
     // Both hand in the same saved answers (17 of 20, a pass): whichever wins, one certificate.
     expect(await t.db('certificates').where({ learner_id: learnerId })).toHaveLength(1);
@@ -167,7 +209,10 @@ describe('final test over HTTP', () => {
     expect(overview).toContain('Øvrige brugere');
     const id = await startAttempt(agent, await csrfOf(agent));
     expect((await submit(agent, id, 20)).status).toBe(303);
-    const learner = await t.db('learners').where({ learner_key: `p:${p.id}` }).first();
+    const learner = await t
+      .db('learners')
+      .where({ learner_key: `p:${p.id}` })
+      .first();
     expect(learner.participant_id).toBe(p.id);
   });
 
@@ -199,10 +244,16 @@ describe('certificate verification', () => {
     const { agent, email } = await caseworkerAgent(t, { firstName: 'Vera', lastName: 'Verificeret' });
     const id = await startAttempt(agent, await csrfOf(agent));
     await submit(agent, id, 19);
-    const cert = await t.db('certificates as c').join('learners as l', 'l.id', 'c.learner_id').where('c.attempt_id', id).first('c.code');
+    const cert = await t
+      .db('certificates as c')
+      .join('learners as l', 'l.id', 'c.learner_id')
+      .where('c.attempt_id', id)
+      .first('c.code');
     const code = String(cert.code);
     expect(code).toMatch(/^[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{10}$/);
-    const res = await request(t.app).get(`/certifikat/verificer/${code.toLowerCase().slice(0, 5)}-${code.slice(5).toLowerCase()}`).expect(200);
+    const res = await request(t.app)
+      .get(`/certifikat/verificer/${code.toLowerCase().slice(0, 5)}-${code.slice(5).toLowerCase()}`)
+      .expect(200);
     const main = res.text.slice(res.text.indexOf('<main'), res.text.indexOf('</main>'));
     expect(main).toContain('Kursusbeviset er gyldigt');
     expect(main).toContain('Vera Verificeret');
@@ -224,7 +275,10 @@ describe('certificate verification', () => {
     const local = await createTestApp();
     try {
       const statuses: number[] = [];
-      for (let i = 0; i <= VERIFY_LIMIT.limit; i++) statuses.push((await request(local.app).get('/certifikat/verificer/ABCDEFGHJ' + (i % 9 + 2))).status);
+      for (let i = 0; i <= VERIFY_LIMIT.limit; i++)
+        statuses.push(
+          (await request(local.app).get('/certifikat/verificer/ABCDEFGHJ' + ((i % 9) + 2))).status,
+        );
       expect(statuses.slice(0, VERIFY_LIMIT.limit).every((s) => s === 404)).toBe(true);
       expect(statuses.at(-1)).toBe(429);
     } finally {
@@ -259,14 +313,24 @@ describe('the test in pages, the summary before handing in, and the review', () 
     const page1 = (await agent.get(`/e-laering/test/forsoeg/${id}`).expect(200)).text;
     expect(page1).toContain('side 1 af 4');
     expect(page1.match(/<fieldset class="field question"/g)).toHaveLength(5);
-    expect(page1).toMatch(/aria-current=page><span class="visually-hidden">Spørgsmål <\/span>1<span class="visually-hidden">, ikke besvaret, på denne side/);
+    expect(page1).toMatch(
+      /aria-current=page><span class="visually-hidden">Spørgsmål <\/span>1<span class="visually-hidden">, ikke besvaret, på denne side/,
+    );
     const all = await answersFor(t.db, id, 20);
-    const next = await agent.post(`/e-laering/test/forsoeg/${id}`).type('form').send({ _csrf: csrfFrom(page1), side: '1', handling: 'naeste', ...pageFields(all, 1) });
+    const next = await agent
+      .post(`/e-laering/test/forsoeg/${id}`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page1), side: '1', handling: 'naeste', ...pageFields(all, 1) });
     expect(next.headers.location).toBe(`/e-laering/test/forsoeg/${id}?side=2`);
     const page2 = (await agent.get(next.headers.location as string).expect(200)).text;
     expect(page2).toContain('Du har besvaret 5 af 20 spørgsmål');
-    expect(page2).toMatch(/class="test-nav-item is-answered"[^>]*><span class="visually-hidden">Spørgsmål <\/span>5<span class="visually-hidden">, besvaret/);
-    const toSummary = await agent.post(`/e-laering/test/forsoeg/${id}`).type('form').send({ _csrf: csrfFrom(page2), side: '2', handling: 'aflever' });
+    expect(page2).toMatch(
+      /class="test-nav-item is-answered"[^>]*><span class="visually-hidden">Spørgsmål <\/span>5<span class="visually-hidden">, besvaret/,
+    );
+    const toSummary = await agent
+      .post(`/e-laering/test/forsoeg/${id}`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page2), side: '2', handling: 'aflever' });
     expect(toSummary.headers.location).toBe(`/e-laering/test/forsoeg/${id}/aflever`);
     const summary = (await agent.get(`/e-laering/test/forsoeg/${id}/aflever`).expect(200)).text;
     expect(summary).toContain('<strong>5 af 20</strong>');
@@ -285,9 +349,18 @@ describe('the test in pages, the summary before handing in, and the review', () 
     const id = await startAttempt(agent, await csrfOf(agent));
     const own = await answersFor(t.db, id, 20);
     const csrf = csrfFrom((await agent.get(`/e-laering/test/forsoeg/${id}`)).text);
-    const post = (fields: Record<string, unknown>) => agent.post(`/e-laering/test/forsoeg/${id}`).type('form').send({ _csrf: csrf, handling: 'naeste', ...fields });
+    const post = (fields: Record<string, unknown>) =>
+      agent
+        .post(`/e-laering/test/forsoeg/${id}`)
+        .type('form')
+        .send({ _csrf: csrf, handling: 'naeste', ...fields });
     const swapped = { q1: own.q2!, q2: own.q1! };
-    for (const fields of [{ side: '1', q1: foreign.q1! }, { side: '1', ...swapped }, { side: '1', q6: own.q6! }, { side: '1', q99: own.q1! }]) {
+    for (const fields of [
+      { side: '1', q1: foreign.q1! },
+      { side: '1', ...swapped },
+      { side: '1', q6: own.q6! },
+      { side: '1', q99: own.q1! },
+    ]) {
       const res = await post(fields);
       expect(res.status).toBe(422);
       expect(res.text).toContain('Svaret passer ikke til spørgsmålene i dit testforsøg');
@@ -314,7 +387,8 @@ describe('the test in pages, the summary before handing in, and the review', () 
     expect(review).toContain('De rigtige svar vises, når du har bestået testen.');
     const first = await t.db('quiz_attempt_items').where({ attempt_id: failed, position: 1 }).first();
     const q1 = content.question(first.question_id)!;
-    if (q1.explanation) expect(review).toContain(q1.explanation.replace(/&/g, '&amp;').replace(/"/g, '&#34;').slice(0, 40));
+    if (q1.explanation)
+      expect(review).toContain(q1.explanation.replace(/&/g, '&amp;').replace(/"/g, '&#34;').slice(0, 40));
     expect(review).toContain(`href="/e-laering/moduler/${content.objective(first.objective_id)!.module}"`);
 
     const passed = await startAttempt(agent, await csrfOf(agent));

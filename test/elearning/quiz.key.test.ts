@@ -6,7 +6,11 @@ import type { Agent } from 'supertest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { csrfFrom } from '../support/saml.js';
 import { caseworkerAgent, content, startAttempt } from './support.js';
-import { ContentError, keyPositionProblems, loadElearningContent } from '../../src/elearning/content.loader.js';
+import {
+  ContentError,
+  keyPositionProblems,
+  loadElearningContent,
+} from '../../src/elearning/content.loader.js';
 import { ELEARNING_CONTENT_DIR } from '../../src/elearning/elearning.routes.js';
 
 let t: TestApp;
@@ -42,7 +46,10 @@ async function renderAttempt(agent: Agent, attemptId: number, seq: number): Prom
         attempt: seq,
         options: wrappers.map((w, i) => {
           const input = attrs(`<input ${w[2]}`);
-          const features: Record<string, string> = { place: String(i), valueRank: String(ranks.indexOf(input.value!)) };
+          const features: Record<string, string> = {
+            place: String(i),
+            valueRank: String(ranks.indexOf(input.value!)),
+          };
           for (const [k, v] of Object.entries(input)) if (k !== 'checked') features[`input.${k}`] = v;
           for (const [k, v] of Object.entries(attrs(`<div ${w[1]}`))) features[`div.${k}`] = v;
           for (const [k, v] of Object.entries(attrs(`<label ${w[3]}`))) features[`label.${k}`] = v;
@@ -97,7 +104,11 @@ describe('the final test keeps its key', () => {
           const seq = l * 50 + n;
           const id = await startAttempt(agent, csrf);
           rendered[seq] = await renderAttempt(agent, id, seq);
-          await agent.post(`/e-laering/test/forsoeg/${id}/aflever`).type('form').send({ _csrf: csrf }).expect(303);
+          await agent
+            .post(`/e-laering/test/forsoeg/${id}/aflever`)
+            .type('form')
+            .send({ _csrf: csrf })
+            .expect(303);
         }
       }),
     );
@@ -106,22 +117,38 @@ describe('the final test keeps its key', () => {
     const train = all.filter((q) => q.attempt % 2 === 0);
     const test = all.filter((q) => q.attempt % 2 === 1);
     const features = [...new Set(all.flatMap((q) => q.options.flatMap((o) => Object.keys(o.features))))];
-    expect(features).toEqual(expect.arrayContaining(['place', 'valueRank', 'input.value', 'input.id', 'input.name', 'input.type', 'label.for']));
+    expect(features).toEqual(
+      expect.arrayContaining([
+        'place',
+        'valueRank',
+        'input.value',
+        'input.id',
+        'input.name',
+        'input.type',
+        'label.for',
+      ]),
+    );
     const results = features.map((f) => predictWith(f, train, test));
     const best = results.reduce((a, b) => (b.accuracy - b.chance > a.accuracy - a.chance ? b : a));
     console.info(
       `key check over ${test.length} questions of 100 attempts (learnt from 100 others): best predictor ${best.feature}, ` +
         `${(best.accuracy * 100).toFixed(1)} % right against ${(best.chance * 100).toFixed(1)} % by chance`,
     );
-    for (const r of results) expect(r.accuracy - r.chance, `${r.feature}: ${r.accuracy} vs ${r.chance}`).toBeLessThan(0.05);
+    for (const r of results)
+      expect(r.accuracy - r.chance, `${r.feature}: ${r.accuracy} vs ${r.chance}`).toBeLessThan(0.05);
   }, 240_000);
 });
 
 describe('the question bank', () => {
   it('when one option position is correct in more than 60 % of the questions, then the loader refuses the bank, naming the file and the position', () => {
-    const skewed = content.questions.map((q) => ({ ...q, options: [...q.options].sort((a, b) => Number(b.correct) - Number(a.correct)) }));
+    const skewed = content.questions.map((q) => ({
+      ...q,
+      options: [...q.options].sort((a, b) => Number(b.correct) - Number(a.correct)),
+    }));
     expect(keyPositionProblems('questions.json', skewed)).toEqual([
-      expect.stringMatching(/^questions\.json: svarmulighed nr\. 1 er rigtig i \d+ af 58 spørgsmål \(over 60 %\)/),
+      expect.stringMatching(
+        /^questions\.json: svarmulighed nr\. 1 er rigtig i \d+ af 58 spørgsmål \(over 60 %\)/,
+      ),
     ]);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parat-content-'));
     fs.cpSync(ELEARNING_CONTENT_DIR, dir, { recursive: true });

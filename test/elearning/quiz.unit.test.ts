@@ -36,7 +36,9 @@ describe('final test: pass mark', () => {
 
 describe('final test: answers', () => {
   const single = content.questions.find((q) => q.type === 'single')!;
-  const multiple = content.questions.find((q) => q.type === 'multiple' && q.options.filter((o) => o.correct).length >= 2)!;
+  const multiple = content.questions.find(
+    (q) => q.type === 'multiple' && q.options.filter((o) => o.correct).length >= 2,
+  )!;
   const rightOf = (q: typeof single) => q.options.filter((o) => o.correct).map((o) => o.id);
   const wrongOf = (q: typeof single) => q.options.filter((o) => !o.correct).map((o) => o.id);
 
@@ -89,14 +91,21 @@ describe('final test: draw', () => {
     for (let seed = 1; seed <= 50; seed++) {
       const draw = drawAttempt(content.questions, content.objectives, seededRng(seed));
       orders.add(draw.map((d) => d.optionOrder.join('')).join('|'));
-      sets.add(draw.map((d) => d.questionId).sort().join(','));
+      sets.add(
+        draw
+          .map((d) => d.questionId)
+          .sort()
+          .join(','),
+      );
     }
     expect(orders.size).toBeGreaterThan(40);
     expect(sets.size).toBeGreaterThan(40);
   });
 
   it('when the same seed is used, then the draw is the same (the RNG is injectable)', () => {
-    expect(drawAttempt(content.questions, content.objectives, seededRng(7))).toEqual(drawAttempt(content.questions, content.objectives, seededRng(7)));
+    expect(drawAttempt(content.questions, content.objectives, seededRng(7))).toEqual(
+      drawAttempt(content.questions, content.objectives, seededRng(7)),
+    );
   });
 
   it('when fewer questions are asked for than there are objectives, then the draw refuses', () => {
@@ -129,10 +138,24 @@ describe('statistics and helpers', () => {
   });
 
   it('when the learner group is derived, then superusers come first, then benefits-centre caseworkers, else others', () => {
-    expect(learnerGroupOf({ superuser: true, surveyGroup: 'sagsbehandler-udenfor', roles: [] })).toBe('superbrugere');
-    expect(learnerGroupOf({ superuser: false, surveyGroup: null, roles: ['sagsbehandler-ydelsescenter', 'superbruger'] })).toBe('superbrugere');
-    expect(learnerGroupOf({ superuser: false, surveyGroup: 'sagsbehandler-ydelsescenter', roles: [] })).toBe('sagsbehandlere-ydelsescenter');
-    expect(learnerGroupOf({ superuser: false, surveyGroup: 'informationssoegende', roles: [] })).toBe('oevrige');
-    expect(learnerGroupOf({ superuser: false, surveyGroup: null, roles: ['sagsbehandler-udenfor'] })).toBe('oevrige');
+    expect(learnerGroupOf({ superuser: true, surveyGroup: 'sagsbehandler-udenfor', roles: [] })).toBe(
+      'superbrugere',
+    );
+    expect(
+      learnerGroupOf({
+        superuser: false,
+        surveyGroup: null,
+        roles: ['sagsbehandler-ydelsescenter', 'superbruger'],
+      }),
+    ).toBe('superbrugere');
+    expect(learnerGroupOf({ superuser: false, surveyGroup: 'sagsbehandler-ydelsescenter', roles: [] })).toBe(
+      'sagsbehandlere-ydelsescenter',
+    );
+    expect(learnerGroupOf({ superuser: false, surveyGroup: 'informationssoegende', roles: [] })).toBe(
+      'oevrige',
+    );
+    expect(learnerGroupOf({ superuser: false, surveyGroup: null, roles: ['sagsbehandler-udenfor'] })).toBe(
+      'oevrige',
+    );
   });
 });

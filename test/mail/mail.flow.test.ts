@@ -29,7 +29,15 @@ const users = [
 ];
 
 async function addUser(u: { email: string; role: string; code: number }) {
-  const [row] = await t.db('users').insert({ persistent_uuid: crypto.randomUUID(), name: u.email, email: u.email, municipality_code: u.code }).returning('id');
+  const [row] = await t
+    .db('users')
+    .insert({
+      persistent_uuid: crypto.randomUUID(),
+      name: u.email,
+      email: u.email,
+      municipality_code: u.code,
+    })
+    .returning('id');
   const id = Number(typeof row === 'object' ? row.id : row);
   await t.db('user_roles').insert({ user_id: id, role: u.role });
 }
@@ -37,8 +45,20 @@ async function addUser(u: { email: string; role: string; code: number }) {
 /** An anonymous response with one score for every item of each element, and the participant marked as answered. */
 async function respond(email: string, scores: number[]) {
   const p = participants.get(email)!;
-  const answers = Object.fromEntries(ITEMS.flatMap((prefix, i) => [1, 2, 3, 4].map((n) => [`${prefix}${n}`, scores[i]!])));
-  await t.db('survey_responses').insert({ id: crypto.randomUUID(), round_id: round, municipality_code: CODE, round_no: 1, survey_group: p.group, instrument_version: 1, answers: JSON.stringify(answers) });
+  const answers = Object.fromEntries(
+    ITEMS.flatMap((prefix, i) => [1, 2, 3, 4].map((n) => [`${prefix}${n}`, scores[i]!])),
+  );
+  await t
+    .db('survey_responses')
+    .insert({
+      id: crypto.randomUUID(),
+      round_id: round,
+      municipality_code: CODE,
+      round_no: 1,
+      survey_group: p.group,
+      instrument_version: 1,
+      answers: JSON.stringify(answers),
+    });
   await t.db('survey_participation').insert({ round_id: round, participant_id: p.id, submitted: true });
 }
 
@@ -51,7 +71,11 @@ beforeAll(async () => {
   worker = createMailWorker(t.deps);
   for (const u of users) await addUser(u);
   await t.db('municipalities').where({ code: CODE }).update({ results_email: 'KSD@aarhus.example.dk' });
-  const add = async (email: string, group: string) => participants.set(email, { id: await addParticipant(t, CODE, { email, group, name: `Deltager ${email.split('@')[0]}` }), group });
+  const add = async (email: string, group: string) =>
+    participants.set(email, {
+      id: await addParticipant(t, CODE, { email, group, name: `Deltager ${email.split('@')[0]}` }),
+      group,
+    });
   for (let i = 1; i <= 6; i++) await add(`sb${i}@aarhus.example.dk`, 'sagsbehandler-ydelsescenter');
   for (let i = 1; i <= 5; i++) await add(`ud${i}@aarhus.example.dk`, 'sagsbehandler-udenfor');
   for (let i = 1; i <= 2; i++) await add(`lj${i}@aarhus.example.dk`, 'leder-jobcenter');
@@ -70,7 +94,11 @@ describe('survey mail from invitation to results', () => {
     clock.set(new Date('2026-12-01T06:00:00Z'));
     const events = await createSurveyServices(t.deps).rounds.tick();
     expect(events.filter((e) => e.municipalityCode === CODE).map((e) => e.type)).toEqual(['opened']);
-    expect(Number((await t.db('outbox').where({ kind: 'invitation', status: 'pending' }).count({ n: '*' }).first())!.n)).toBe(15);
+    expect(
+      Number(
+        (await t.db('outbox').where({ kind: 'invitation', status: 'pending' }).count({ n: '*' }).first())!.n,
+      ),
+    ).toBe(15);
 
     expect(await worker.runOnce()).toEqual({ sent: 15, retried: 0, failed: 0 });
     expect(sink.messages.length).toBe(15);
@@ -93,7 +121,12 @@ describe('survey mail from invitation to results', () => {
 
     // sb1 answers through the link: 4, 3, 2, 4, 5 per element.
     await answerAll(agent, round, (id) => String([4, 3, 2, 4, 5][ITEMS.indexOf(id.slice(0, 3))]));
-    expect(await t.db('survey_participation').where({ round_id: round, participant_id: participants.get('sb1@aarhus.example.dk')!.id }).first()).toMatchObject({ submitted: expect.anything() });
+    expect(
+      await t
+        .db('survey_participation')
+        .where({ round_id: round, participant_id: participants.get('sb1@aarhus.example.dk')!.id })
+        .first(),
+    ).toMatchObject({ submitted: expect.anything() });
 
     // A second pass sends nothing more, and the sent invitation no longer holds the link.
     expect(await worker.runOnce()).toEqual({ sent: 0, retried: 0, failed: 0 });
@@ -107,14 +140,24 @@ describe('survey mail from invitation to results', () => {
     for (let i = 1; i <= 5; i++) await respond(`ud${i}@aarhus.example.dk`, [5, 4, 4, 4, 4]);
     for (let i = 1; i <= 2; i++) await respond(`lj${i}@aarhus.example.dk`, [2, 2, 2, 2, 2]);
     // info1 has started (a draft) but not submitted: still a non-respondent.
-    await t.db('survey_participation').insert({ round_id: round, participant_id: participants.get('info1@aarhus.example.dk')!.id, submitted: false, draft: '{}' });
+    await t
+      .db('survey_participation')
+      .insert({
+        round_id: round,
+        participant_id: participants.get('info1@aarhus.example.dk')!.id,
+        submitted: false,
+        draft: '{}',
+      });
 
     clock.set(new Date('2026-12-08T06:00:00Z'));
     await createSurveyServices(t.deps).rounds.tick();
     const before = sink.messages.length;
     expect(await worker.runOnce()).toEqual({ sent: 2, retried: 0, failed: 0 });
     const reminders = sink.messages.slice(before);
-    expect(reminders.map((m) => toAddresses(m)[0]).sort()).toEqual(['info1@aarhus.example.dk', 'info2@aarhus.example.dk']);
+    expect(reminders.map((m) => toAddresses(m)[0]).sort()).toEqual([
+      'info1@aarhus.example.dk',
+      'info2@aarhus.example.dk',
+    ]);
     // A personal message names its one recipient in the To header.
     for (const m of reminders) expect(headerAddresses(m)).toEqual(toAddresses(m));
     expect(reminders[0]!.subject).toBe('Påmindelse: Spørgeskema om parathed til KSD (1/3)');
@@ -131,7 +174,11 @@ describe('survey mail from invitation to results', () => {
     expect(await worker.runOnce()).toEqual({ sent: 2, retried: 0, failed: 0 });
     const results = sink.messages.slice(before).find((m) => m.subject?.startsWith('Resultater'))!;
     expect(results.subject).toBe('Resultater: Parathedsundersøgelse 1/3 – Aarhus Kommune');
-    expect(toAddresses(results).sort()).toEqual(['ksd@aarhus.example.dk', 'leder.yc@aarhus.example.dk', 'projektleder@aarhus.example.dk']);
+    expect(toAddresses(results).sort()).toEqual([
+      'ksd@aarhus.example.dk',
+      'leder.yc@aarhus.example.dk',
+      'projektleder@aarhus.example.dk',
+    ]);
     // The recipients do not see each other's addresses.
     expect(headerAddresses(results)).toEqual([]);
 
@@ -141,15 +188,23 @@ describe('survey mail from invitation to results', () => {
     expect(html).toMatch(/<th scope="row"[^>]*>Sagsbehandler i Ydelsescentret<\/th>\s*<td[^>]*>6<\/td>/);
     expect(html).toContain('3,0 (indsatsområde) <strong>– barriere</strong>');
     expect(text).toContain('Sagsbehandler i Ydelsescentret – 6 besvarelser');
-    expect(text).toMatch(/Opmærksomhed: 4,0 \(OK\)\n\s+Motivation: 3,0 \(indsatsområde\) – barriere\n\s+Viden\/Færdigheder: 2,0 \(indsatsområde\)\n\s+Støtte: 4,0 \(OK\)\n\s+Anerkendelse: 5,0 \(OK\)/);
+    expect(text).toMatch(
+      /Opmærksomhed: 4,0 \(OK\)\n\s+Motivation: 3,0 \(indsatsområde\) – barriere\n\s+Viden\/Færdigheder: 2,0 \(indsatsområde\)\n\s+Støtte: 4,0 \(OK\)\n\s+Anerkendelse: 5,0 \(OK\)/,
+    );
     // Two job-centre leaders (< 5) are pooled with the smallest visible group (5 outside the centre): 7 respondents,
     // Opmærksomhed (2·2 + 5·5)/7 = 4,1, the rest (2·2 + 5·4)/7 = 3,4.
-    expect(text).toContain('Øvrige grupper (Leder af Jobcenteret, Sagsbehandler uden for Ydelsescentret) – 7 besvarelser');
+    expect(text).toContain(
+      'Øvrige grupper (Leder af Jobcenteret, Sagsbehandler uden for Ydelsescentret) – 7 besvarelser',
+    );
     expect(text).toMatch(/Øvrige grupper[^\n]*\n\s+Opmærksomhed: 4,1 \(OK\)\n\s+Motivation: 3,4 \(følg op\)/);
     expect(text).not.toMatch(/^Leder af Jobcenteret – /m);
     // All 13: Viden (6·2 + 2·2 + 5·4)/13 = 2,8 is the first element ≤ 3,0.
-    expect(text).toMatch(/Alle grupper – 13 besvarelser\n\s+Opmærksomhed: 4,1 \(OK\)\n\s+Motivation: 3,2 \(følg op\)\n\s+Viden\/Færdigheder: 2,8 \(indsatsområde\) – barriere/);
-    expect(text).toContain('- Sagsbehandler i Ydelsescentret: Motivation. Forklar, hvorfor KSD er nødvendigt');
+    expect(text).toMatch(
+      /Alle grupper – 13 besvarelser\n\s+Opmærksomhed: 4,1 \(OK\)\n\s+Motivation: 3,2 \(følg op\)\n\s+Viden\/Færdigheder: 2,8 \(indsatsområde\) – barriere/,
+    );
+    expect(text).toContain(
+      '- Sagsbehandler i Ydelsescentret: Motivation. Forklar, hvorfor KSD er nødvendigt',
+    );
     // Response rates: 13 of 15; the information seekers 0 of 2.
     expect(text).toContain('- Informationssøgende medarbejder: 0 / 2 (0 %)');
     expect(text).toContain('- I alt: 13 / 15 (87 %)');
@@ -168,12 +223,22 @@ describe('survey mail from invitation to results', () => {
     expect(mail.subject).toBe('Samlet resultat: Parathedsundersøgelse 1/3 – bølge 6');
     const text = mail.text!;
     // From published cells only: the caseworker cell, the pool and the total, as in the municipality's mail.
-    expect(text).toMatch(/BØLGE 6\n+Sagsbehandler i Ydelsescentret – 6 besvarelser\n\s+Opmærksomhed: 4,0 \(OK\)\n\s+Motivation: 3,0 \(indsatsområde\) – barriere/);
+    expect(text).toMatch(
+      /BØLGE 6\n+Sagsbehandler i Ydelsescentret – 6 besvarelser\n\s+Opmærksomhed: 4,0 \(OK\)\n\s+Motivation: 3,0 \(indsatsområde\) – barriere/,
+    );
     expect(text).not.toMatch(/^Leder af Jobcenteret – /m);
     expect(text).toMatch(/Øvrige grupper – 7 besvarelser/);
     expect(text).toContain('- Aarhus Kommune: 13 / 15 (87 %), barrierepunkt: Viden/Færdigheder');
-    expect(mail.attachments.map((a) => a.filename)).toEqual(['parathed-bolge-6-runde-1.csv', 'parathed-bolge-6-runde-1.xlsx']);
-    expect(Buffer.compare(mail.attachments[0]!.content, await readinessCsvBuffer(t.deps, { wave: WAVE, roundNo: 1 }))).toBe(0);
+    expect(mail.attachments.map((a) => a.filename)).toEqual([
+      'parathed-bolge-6-runde-1.csv',
+      'parathed-bolge-6-runde-1.xlsx',
+    ]);
+    expect(
+      Buffer.compare(
+        mail.attachments[0]!.content,
+        await readinessCsvBuffer(t.deps, { wave: WAVE, roundNo: 1 }),
+      ),
+    ).toBe(0);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(mail.attachments[1]!.content as unknown as ArrayBuffer);
     expect(wb.worksheets[0]!.getRow(1).getCell(1).value).toBe('kommunekode');

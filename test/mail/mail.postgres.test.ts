@@ -35,7 +35,11 @@ if (postgresUrl) {
       const total = 40;
       await t.db.transaction(async (trx) => {
         for (let i = 0; i < total; i++) {
-          await mail.enqueueTestPassed(trx, { to: `learner${i}@aarhus.example.dk`, name: `Learner ${i}`, certificateUrl: `http://localhost:3000/certifikat/${i}` });
+          await mail.enqueueTestPassed(trx, {
+            to: `learner${i}@aarhus.example.dk`,
+            name: `Learner ${i}`,
+            certificateUrl: `http://localhost:3000/certifikat/${i}`,
+          });
         }
       });
       const a = createMailWorker(t.deps, { workerId: 'a', batchSize: 3 });

@@ -18,7 +18,13 @@ let n = 0;
 
 /** Enqueues one message the way the e-learning code does, and returns its outbox id. */
 async function enqueue(to = `learner${++n}@aarhus.example.dk`): Promise<number> {
-  const id = await t.db.transaction((trx) => createMailService(t.deps).enqueueTestPassed(trx, { to, name: 'Anette Jensen', certificateUrl: `http://localhost:3000/certifikat/${n}` }));
+  const id = await t.db.transaction((trx) =>
+    createMailService(t.deps).enqueueTestPassed(trx, {
+      to,
+      name: 'Anette Jensen',
+      certificateUrl: `http://localhost:3000/certifikat/${n}`,
+    }),
+  );
   return id!;
 }
 const row = (id: number) => outboxRepository.byId(t.db, id);
@@ -45,13 +51,27 @@ describe('outbox', () => {
     const mail = createMailService(t.deps);
     await expect(
       t.db.transaction(async (trx) => {
-        await mail.enqueueTestPassed(trx, { to: 'rollback@aarhus.example.dk', name: 'X', certificateUrl: 'http://localhost:3000/certifikat/rb' });
+        await mail.enqueueTestPassed(trx, {
+          to: 'rollback@aarhus.example.dk',
+          name: 'X',
+          certificateUrl: 'http://localhost:3000/certifikat/rb',
+        });
         throw new Error('boom');
       }),
     ).rejects.toThrow('boom');
-    expect(await t.db('outbox').where({ subject: 'Du har bestået den afsluttende test i KSD' }).whereRaw('recipients like ?', ['%rollback%']).first()).toBeUndefined();
+    expect(
+      await t
+        .db('outbox')
+        .where({ subject: 'Du har bestået den afsluttende test i KSD' })
+        .whereRaw('recipients like ?', ['%rollback%'])
+        .first(),
+    ).toBeUndefined();
 
-    const args = { to: 'twice@aarhus.example.dk', name: 'Y', certificateUrl: 'http://localhost:3000/certifikat/tw' };
+    const args = {
+      to: 'twice@aarhus.example.dk',
+      name: 'Y',
+      certificateUrl: 'http://localhost:3000/certifikat/tw',
+    };
     const first = await t.db.transaction((trx) => mail.enqueueTestPassed(trx, args));
     const second = await t.db.transaction((trx) => mail.enqueueTestPassed(trx, args));
     expect(first).toBeGreaterThan(0);
@@ -124,32 +144,64 @@ describe('outbox', () => {
     const admin = await loggedIn(t, { roles: ['administrator'], email: 'admin@kombit.example.dk' });
     const page = await admin.get('/admin/mail').expect(200);
     expect(page.text).toContain('<h1>Mail-log</h1>');
-    expect(page.text).toMatch(new RegExp(`<td class="num">${id}</td>[\\s\\S]*?Mislykket[\\s\\S]*?550 Postkassen findes ikke[\\s\\S]*?action="/admin/mail/${id}/send-igen"`));
+    expect(page.text).toMatch(
+      new RegExp(
+        `<td class="num">${id}</td>[\\s\\S]*?Mislykket[\\s\\S]*?550 Postkassen findes ikke[\\s\\S]*?action="/admin/mail/${id}/send-igen"`,
+      ),
+    );
 
     // Without the CSRF token the button does nothing.
     expect((await admin.post(`/admin/mail/${id}/send-igen`).type('form').send({})).status).toBe(403);
     sink.mode = 'ok';
-    const res = await admin.post(`/admin/mail/${id}/send-igen`).type('form').send({ _csrf: csrfFrom(page.text) });
+    const res = await admin
+      .post(`/admin/mail/${id}/send-igen`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text) });
     expect(res.status).toBe(303);
     expect(await row(id)).toMatchObject({ status: 'pending', attempts: 0 });
-    expect((await admin.get('/admin/mail').expect(200)).text).toContain(`Besked nr. ${id} er sat i kø til at blive sendt igen.`);
-    expect(await t.db('audit_log').where({ action: 'mail.resend', subject: `mail:${id}` }).first()).toBeTruthy();
+    expect((await admin.get('/admin/mail').expect(200)).text).toContain(
+      `Besked nr. ${id} er sat i kø til at blive sendt igen.`,
+    );
+    expect(
+      await t
+        .db('audit_log')
+        .where({ action: 'mail.resend', subject: `mail:${id}` })
+        .first(),
+    ).toBeTruthy();
     // Only a failed message can be sent again.
-    expect((await admin.post(`/admin/mail/${id}/send-igen`).type('form').send({ _csrf: csrfFrom(page.text) })).status).toBe(409);
+    expect(
+      (
+        await admin
+          .post(`/admin/mail/${id}/send-igen`)
+          .type('form')
+          .send({ _csrf: csrfFrom(page.text) })
+      ).status,
+    ).toBe(409);
 
     expect(await worker.runOnce()).toEqual({ sent: 1, retried: 0, failed: 0 });
     expect(sink.messages.map((m) => toAddresses(m))).toEqual([['nobody@aarhus.example.dk']]);
   });
 
   it('when someone other than an administrator opens the mail log, then it is refused', async () => {
-    const leader = await loggedIn(t, { municipality: 751, roles: ['projektleder'], email: 'pl@aarhus.example.dk' });
+    const leader = await loggedIn(t, {
+      municipality: 751,
+      roles: ['projektleder'],
+      email: 'pl@aarhus.example.dk',
+    });
     expect((await leader.get('/admin/mail')).status).toBe(403);
   });
 
   it('when a worker dies after claiming a message, then another worker sends it once the lease has run out', async () => {
     const id = await enqueue('lease@aarhus.example.dk');
     const now = clock.now();
-    expect(await outboxRepository.claim(t.db, { now, leaseUntil: new Date(now.getTime() + 300_000), workerId: 'dead', limit: 10 })).toEqual([id]);
+    expect(
+      await outboxRepository.claim(t.db, {
+        now,
+        leaseUntil: new Date(now.getTime() + 300_000),
+        workerId: 'dead',
+        limit: 10,
+      }),
+    ).toEqual([id]);
     expect(await worker.runOnce()).toEqual({ sent: 0, retried: 0, failed: 0 });
     clock.advance(300_001);
     expect(await worker.runOnce()).toEqual({ sent: 1, retried: 0, failed: 0 });
@@ -158,7 +210,10 @@ describe('outbox', () => {
 
   it('when the worker logs a sent, a retried and a failed message, then no address, subject or body is in the log', async () => {
     const lines: string[] = [];
-    const logger = pino({ level: 'info', redact: { paths: redactPaths, censor: '[skjult]' } }, new Writable({ write: (c: Buffer, _e, cb) => (lines.push(c.toString()), cb()) }));
+    const logger = pino(
+      { level: 'info', redact: { paths: redactPaths, censor: '[skjult]' } },
+      new Writable({ write: (c: Buffer, _e, cb) => (lines.push(c.toString()), cb()) }),
+    );
     const w = createMailWorker({ ...t.deps, logger });
     try {
       await enqueue('logged.ok@aarhus.example.dk');
@@ -184,6 +239,8 @@ describe('outbox', () => {
     expect(isPermanent(Object.assign(new Error('x'), { responseCode: 550 }))).toBe(true);
     expect(isPermanent(Object.assign(new Error('x'), { responseCode: 451 }))).toBe(false);
     expect(isPermanent(Object.assign(new Error('x'), { code: 'ECONNECTION' }))).toBe(false);
-    expect([1, 2, 3, 4].map((a) => backoffMs(a, 60_000, 200_000))).toEqual([60_000, 120_000, 200_000, 200_000]);
+    expect([1, 2, 3, 4].map((a) => backoffMs(a, 60_000, 200_000))).toEqual([
+      60_000, 120_000, 200_000, 200_000,
+    ]);
   });
 });

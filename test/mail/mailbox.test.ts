@@ -32,14 +32,18 @@ describe('development mailbox', () => {
 
     const list = await request(t.app).get('/dev/postkasse').expect(200);
     expect(list.text).toContain('<h1>Udviklingspostkasse</h1>');
-    expect(list.text).toContain(`<a href="/dev/postkasse/${row.id}">Invitation: Spørgeskema om parathed til KSD (1/3)</a>`);
+    expect(list.text).toContain(
+      `<a href="/dev/postkasse/${row.id}">Invitation: Spørgeskema om parathed til KSD (1/3)</a>`,
+    );
     expect(list.text).toContain('karen@frederiksberg.example.dk');
 
     const show = await request(t.app).get(`/dev/postkasse/${row.id}`).expect(200);
     expect(show.text).toContain(`<iframe sandbox="" src="/dev/postkasse/${row.id}/html"`);
     expect(show.text).toContain('Kære Karen Holm');
     const link = /http:\/\/localhost:3000(\/l\/[A-Za-z0-9_-]+)/.exec(show.text)![1]!;
-    expect((await request(t.app).get(link).expect(303)).headers.location).toBe(`/undersoegelse/${await roundId(t, 147, 1)}`);
+    expect((await request(t.app).get(link).expect(303)).headers.location).toBe(
+      `/undersoegelse/${await roundId(t, 147, 1)}`,
+    );
 
     const html = await request(t.app).get(`/dev/postkasse/${row.id}/html`).expect(200);
     expect(html.headers['content-type']).toMatch(/^text\/html/);
@@ -61,29 +65,44 @@ describe('development mailbox', () => {
         html: '<p>Hej</p>',
         text: 'Hej',
         containsLink: false,
-        attachments: [{ filename: 'parathed-kommune-101.csv', contentType: 'text/csv; charset=utf-8', content: await readinessCsvBuffer({ ...t.deps, db: trx }, { municipalityCode: code }) }],
+        attachments: [
+          {
+            filename: 'parathed-kommune-101.csv',
+            contentType: 'text/csv; charset=utf-8',
+            content: await readinessCsvBuffer({ ...t.deps, db: trx }, { municipalityCode: code }),
+          },
+        ],
       });
     });
     const row = await t.db('outbox').where({ subject: 'Vedhæftningsprøve' }).first();
     const att = await t.db('outbox_attachments').where({ outbox_id: row.id }).first();
     const show = await request(t.app).get(`/dev/postkasse/${row.id}`).expect(200);
     expect(show.text).toContain(`href="/dev/postkasse/${row.id}/vedhaeftning/${att.id}"`);
-    const dl = await request(t.app).get(`/dev/postkasse/${row.id}/vedhaeftning/${att.id}`).buffer(true).parse((res, cb) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+    const dl = await request(t.app)
+      .get(`/dev/postkasse/${row.id}/vedhaeftning/${att.id}`)
+      .buffer(true)
+      .parse((res, cb) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
     expect(dl.status).toBe(200);
     expect(dl.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(dl.headers['content-disposition']).toContain('parathed-kommune-101.csv');
-    expect(Buffer.compare(dl.body as Buffer, await readinessCsvBuffer(t.deps, { municipalityCode: code }))).toBe(0);
+    expect(
+      Buffer.compare(dl.body as Buffer, await readinessCsvBuffer(t.deps, { municipalityCode: code })),
+    ).toBe(0);
     expect((await request(t.app).get(`/dev/postkasse/${row.id}/vedhaeftning/999999`)).status).toBe(404);
   });
 
   it('when the app runs with a production config, then the mailbox does not exist', async () => {
     expect(devMailboxEnabled({ env: 'production' })).toBe(false);
     expect(devMailboxEnabled({ env: 'development' })).toBe(true);
-    const config = { ...t.deps.config, env: 'production' as const, saml: { ...t.deps.config.saml, devIdpEnabled: false } };
+    const config = {
+      ...t.deps.config,
+      env: 'production' as const,
+      saml: { ...t.deps.config.saml, devIdpEnabled: false },
+    };
     const prod = createApp({ ...t.deps, config, saml: { ...t.deps.saml, devIdp: null } });
     const row = await t.db('outbox').first('id');
     expect((await request(prod).get('/dev/postkasse')).status).toBe(404);
@@ -93,7 +112,11 @@ describe('development mailbox', () => {
 
   it('when a learner passes the final test, then a Danish mail with the certificate link is queued once', async () => {
     const mail = createMailService(t.deps);
-    const args = { to: 'Anette@Aarhus.example.dk', name: 'Anette Jensen', certificateUrl: 'http://localhost:3000/certifikat/ABCD-1234' };
+    const args = {
+      to: 'Anette@Aarhus.example.dk',
+      name: 'Anette Jensen',
+      certificateUrl: 'http://localhost:3000/certifikat/ABCD-1234',
+    };
     const id = await t.db.transaction((trx) => mail.enqueueTestPassed(trx, args));
     expect(await t.db.transaction((trx) => mail.enqueueTestPassed(trx, args))).toBeNull();
     const row = await t.db('outbox').where({ id }).first();

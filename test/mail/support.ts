@@ -43,14 +43,21 @@ export async function startSmtpSink(): Promise<SmtpSink> {
         closeTimeout: 50,
         onRcptTo(_address, _session, callback) {
           if (sink.mode === 'ok') return callback();
-          const err = new Error(sink.mode === 'defer' ? 'Service midlertidigt utilgængelig, prøv igen senere' : 'Postkassen findes ikke') as Error & { responseCode: number };
+          const err = new Error(
+            sink.mode === 'defer'
+              ? 'Service midlertidigt utilgængelig, prøv igen senere'
+              : 'Postkassen findes ikke',
+          ) as Error & { responseCode: number };
           err.responseCode = sink.mode === 'defer' ? 421 : 550;
           callback(err);
         },
         onData(stream, session, callback) {
           simpleParser(stream)
             .then((mail) => {
-              envelopes.set(mail, session.envelope.rcptTo.map((r) => r.address.toLowerCase()));
+              envelopes.set(
+                mail,
+                session.envelope.rcptTo.map((r) => r.address.toLowerCase()),
+              );
               sink.messages.push(mail);
               callback();
             })

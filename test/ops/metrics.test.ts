@@ -17,7 +17,6 @@ import { createLogger } from '../../src/shared/logger.js';
 import { startupListener } from '../../src/web/readiness.js';
 import { parsePrometheus as parse, type Sample } from '../support/prometheus.js';
 
-
 /** The value of one series (0 when the series is not there yet). */
 function value(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
   const s = samples.find(

@@ -6,10 +6,29 @@ import { planAndTick, roundId } from '../surveys/support.js';
 import { readinessCsvBuffer, readinessXlsxBuffer } from '../../src/reporting/readiness.export.js';
 
 let t: TestApp;
-const ITEMS = [['opm1', 'opm2', 'opm3', 'opm4'], ['mot1', 'mot2', 'mot3', 'mot4'], ['vid1', 'vid2', 'vid3', 'vid4'], ['sto1', 'sto2', 'sto3', 'sto4'], ['ane1', 'ane2', 'ane3', 'ane4']];
+const ITEMS = [
+  ['opm1', 'opm2', 'opm3', 'opm4'],
+  ['mot1', 'mot2', 'mot3', 'mot4'],
+  ['vid1', 'vid2', 'vid3', 'vid4'],
+  ['sto1', 'sto2', 'sto3', 'sto4'],
+  ['ane1', 'ane2', 'ane3', 'ane4'],
+];
 async function respond(code: number, round: number, group: string, perElement: Array<Array<number | null>>) {
-  const answers = Object.fromEntries(ITEMS.flatMap((ids, e) => ids.map((id, i) => [id, perElement[e]![i % perElement[e]!.length]!])));
-  await t.db('survey_responses').insert({ id: crypto.randomUUID(), round_id: round, municipality_code: code, round_no: 1, survey_group: group, instrument_version: 1, answers: JSON.stringify(answers), comment: null });
+  const answers = Object.fromEntries(
+    ITEMS.flatMap((ids, e) => ids.map((id, i) => [id, perElement[e]![i % perElement[e]!.length]!])),
+  );
+  await t
+    .db('survey_responses')
+    .insert({
+      id: crypto.randomUUID(),
+      round_id: round,
+      municipality_code: code,
+      round_no: 1,
+      survey_group: group,
+      instrument_version: 1,
+      answers: JSON.stringify(answers),
+      comment: null,
+    });
 }
 
 beforeAll(async () => {
@@ -19,7 +38,13 @@ beforeAll(async () => {
   const aarhus = await roundId(t, 751, 1);
   // Caseworkers (6): element means 4.0, 3.5, 2.74 (one "ved ikke"), 3.0, 4.5.
   for (let i = 0; i < 6; i++) {
-    await respond(751, aarhus, 'sagsbehandler-ydelsescenter', [[4], [3, 4], i === 0 ? [3, 3, null, 2] : [3, 3, 3, 2], [3], [i === 0 ? 2 : 5]]);
+    await respond(751, aarhus, 'sagsbehandler-ydelsescenter', [
+      [4],
+      [3, 4],
+      i === 0 ? [3, 3, null, 2] : [3, 3, 3, 2],
+      [3],
+      [i === 0 ? 2 : 5],
+    ]);
   }
   // Outside the centre (5) all 5s; one job-centre leader (1) all 1s: pooled with the smallest visible group (outside, 5).
   for (let i = 0; i < 5; i++) await respond(751, aarhus, 'sagsbehandler-udenfor', [[5], [5], [5], [5], [5]]);
@@ -63,14 +88,23 @@ const EXPECTED_EXCEL = [
 describe('readiness export', () => {
   it('when exported in the Danish Excel dialect, then the bytes are exactly the golden file (BOM, ;, decimal comma, CRLF, suppressed rows)', async () => {
     const buf = await readinessCsvBuffer(t.deps, {});
-    const expected = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(EXPECTED_EXCEL.join('\r\n') + '\r\n', 'utf8')]);
+    const expected = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from(EXPECTED_EXCEL.join('\r\n') + '\r\n', 'utf8'),
+    ]);
     expect(buf.toString('utf8').split('\r\n')).toEqual(expected.toString('utf8').split('\r\n'));
     expect(buf.equals(expected)).toBe(true);
   });
 
   it('when exported with dialect rfc4180, then commas and decimal points are used, without BOM', async () => {
     const buf = await readinessCsvBuffer(t.deps, {}, 'rfc4180');
-    const expected = EXPECTED_EXCEL.map((l) => l.replace(/(\d),(\d)/g, '$1.$2').split(';').join(',')).join('\r\n') + '\r\n';
+    const expected =
+      EXPECTED_EXCEL.map((l) =>
+        l
+          .replace(/(\d),(\d)/g, '$1.$2')
+          .split(';')
+          .join(','),
+      ).join('\r\n') + '\r\n';
     expect(buf[0]).not.toBe(0xef);
     expect(buf.toString('utf8')).toBe(expected);
   });
@@ -86,7 +120,18 @@ describe('readiness export', () => {
     const sheet = wb.getWorksheet('Parathed')!;
     expect(sheet.rowCount).toBe(EXPECTED_EXCEL.length);
     const header = sheet.getRow(1).values as unknown[];
-    expect(header.slice(1)).toEqual(['kommunekode', 'kommune', 'region', 'bolge', 'runde', 'gruppe', 'element', 'besvarelser', 'gennemsnit', 'status']);
+    expect(header.slice(1)).toEqual([
+      'kommunekode',
+      'kommune',
+      'region',
+      'bolge',
+      'runde',
+      'gruppe',
+      'element',
+      'besvarelser',
+      'gennemsnit',
+      'status',
+    ]);
     for (let i = 2; i <= sheet.rowCount; i++) {
       const expected = EXPECTED_EXCEL[i - 1]!.split(';');
       const row = sheet.getRow(i);

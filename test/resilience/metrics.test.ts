@@ -24,7 +24,6 @@ const LOAD_MS = 8_000;
 // The run on each database covers its kind (CI runs the suite once per database); without a server, SQLite only.
 const kinds: TestDbKind[] = [testDbKind()];
 
-
 /** The sum over the series of one metric whose labels pass `where`. */
 const total = (samples: Sample[], name: string, where: (l: Record<string, string>) => boolean = () => true) =>
   samples.filter((s) => s.name === name && where(s.labels)).reduce((sum, s) => sum + s.value, 0);

@@ -124,7 +124,9 @@ if (postgresUrl) {
         expect(replay.status).toBe(403);
         // Logging out on A ends the session on B too.
         const onA = await browser.get(start, a.url);
-        expect((await browser.post('/saml/logout', { _csrf: hiddenValue(onA.text, '_csrf') }, a.url)).status).toBe(200);
+        expect(
+          (await browser.post('/saml/logout', { _csrf: hiddenValue(onA.text, '_csrf') }, a.url)).status,
+        ).toBe(200);
         const after = await browser.get(start, b.url);
         expect(after.status).toBe(303);
         expect(after.location).toMatch(/^\/\?naeste=/);

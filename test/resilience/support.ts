@@ -168,9 +168,7 @@ export async function respondents(
  * What must hold whatever happened: per round, as many anonymous responses as participants marked as
  * having answered; every response carries the full set of answers; no submitted participation keeps a draft.
  */
-export async function consistency(
-  db: Db,
-): Promise<{
+export async function consistency(db: Db): Promise<{
   responses: number;
   submitted: number;
   incomplete: number;

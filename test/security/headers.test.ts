@@ -8,21 +8,34 @@ import { outboxRepository } from '../../src/mail/outbox.repository.js';
 
 /** The Set-Cookie of the session, split into its attributes (lower-cased names). */
 function sessionCookie(res: Response): Map<string, string> | null {
-  const raw = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('parat.sid='));
+  const raw = ([] as string[])
+    .concat(res.headers['set-cookie'] ?? [])
+    .find((c) => c.startsWith('parat.sid='));
   if (!raw) return null;
-  return new Map(raw.split(';').slice(1).map((part) => {
-    const [k, ...v] = part.trim().split('=');
-    return [k!.toLowerCase(), v.join('=')] as [string, string];
-  }));
+  return new Map(
+    raw
+      .split(';')
+      .slice(1)
+      .map((part) => {
+        const [k, ...v] = part.trim().split('=');
+        return [k!.toLowerCase(), v.join('=')] as [string, string];
+      }),
+  );
 }
 
 /** The CSP header as directive → sources. */
 function csp(res: Response): Map<string, string[]> {
   const header = String(res.headers['content-security-policy'] ?? '');
-  return new Map(header.split(';').map((d) => d.trim()).filter(Boolean).map((d) => {
-    const [name, ...sources] = d.split(/\s+/);
-    return [name!, sources] as [string, string[]];
-  }));
+  return new Map(
+    header
+      .split(';')
+      .map((d) => d.trim())
+      .filter(Boolean)
+      .map((d) => {
+        const [name, ...sources] = d.split(/\s+/);
+        return [name!, sources] as [string, string[]];
+      }),
+  );
 }
 
 let plain: TestApp;
@@ -37,11 +50,16 @@ afterAll(async () => {
 });
 
 /** A page through the TLS-terminating proxy of a production-like setup. */
-const viaProxy = (path: string) => request(https.app).get(path).set('X-Forwarded-Proto', 'https').set('X-Forwarded-For', '198.51.100.4');
+const viaProxy = (path: string) =>
+  request(https.app).get(path).set('X-Forwarded-Proto', 'https').set('X-Forwarded-For', '198.51.100.4');
 
 describe('session cookie', () => {
   it('when a user logs in, then the session cookie is HttpOnly, SameSite=Lax, Path=/ and not Secure on plain http (development)', async () => {
-    const res = await loginThroughDevIdp(request.agent(plain.app), { municipality: 751, roles: ['projektleder'], email: 'pl@aarhus.example.dk' });
+    const res = await loginThroughDevIdp(request.agent(plain.app), {
+      municipality: 751,
+      roles: ['projektleder'],
+      email: 'pl@aarhus.example.dk',
+    });
     expect(res.status).toBe(303);
     const c = sessionCookie(res)!;
     expect(c).not.toBeNull();
@@ -67,14 +85,27 @@ describe('session cookie', () => {
 
   it('when static files or the health check are fetched, even in a logged-in session, then no cookie is set', async () => {
     const agent = request.agent(plain.app);
-    await loginThroughDevIdp(agent, { municipality: 751, roles: ['projektleder'], email: 'pl2@aarhus.example.dk' });
+    await loginThroughDevIdp(agent, {
+      municipality: 751,
+      roles: ['projektleder'],
+      email: 'pl2@aarhus.example.dk',
+    });
     // The same session on a page does get its rolling cookie, so the check below could fail.
     expect(sessionCookie(await agent.get('/kommune').expect(200))).not.toBeNull();
-    for (const path of ['/public/css/parat.css', '/public/js/charts.js', '/public/vendor/chart.umd.min.js', '/healthz']) {
+    for (const path of [
+      '/public/css/parat.css',
+      '/public/js/charts.js',
+      '/public/vendor/chart.umd.min.js',
+      '/healthz',
+    ]) {
       const anonymous = await request(plain.app).get(path);
       const logged = await agent.get(path);
       expect([path, anonymous.status, logged.status]).toEqual([path, 200, 200]);
-      expect([path, anonymous.headers['set-cookie'], logged.headers['set-cookie']]).toEqual([path, undefined, undefined]);
+      expect([path, anonymous.headers['set-cookie'], logged.headers['set-cookie']]).toEqual([
+        path,
+        undefined,
+        undefined,
+      ]);
     }
   });
 });
@@ -100,7 +131,7 @@ describe('security headers', () => {
     }
   });
 
-  it('when any page is served, then helmet\'s other headers are there and nothing names the framework', async () => {
+  it("when any page is served, then helmet's other headers are there and nothing names the framework", async () => {
     for (const path of pages) {
       const res = await request(plain.app).get(path);
       expect([path, res.headers['x-content-type-options']]).toEqual([path, 'nosniff']);
@@ -108,7 +139,11 @@ describe('security headers', () => {
       expect([path, res.headers['referrer-policy']]).toEqual([path, 'no-referrer']);
       expect([path, res.headers['cross-origin-opener-policy']]).toEqual([path, 'same-origin']);
       expect([path, res.headers['cross-origin-resource-policy']]).toEqual([path, 'same-origin']);
-      expect([path, res.headers['x-powered-by'], res.headers['strict-transport-security']]).toEqual([path, undefined, undefined]);
+      expect([path, res.headers['x-powered-by'], res.headers['strict-transport-security']]).toEqual([
+        path,
+        undefined,
+        undefined,
+      ]);
     }
   });
 
@@ -121,7 +156,17 @@ describe('security headers', () => {
   it('when a mail body is shown in the development mailbox, then it is sandboxed and may not run script', async () => {
     const id = (await outboxRepository.insert(
       plain.db,
-      { idempotencyKey: 'hdr-1', kind: 'reminder', municipalityCode: 751, to: ['x@aarhus.example.dk'], subject: 'Påmindelse', html: '<p style="color:red">Husk</p>', text: 'Husk', containsLink: false, messageId: '<hdr-1@parat>' },
+      {
+        idempotencyKey: 'hdr-1',
+        kind: 'reminder',
+        municipalityCode: 751,
+        to: ['x@aarhus.example.dk'],
+        subject: 'Påmindelse',
+        html: '<p style="color:red">Husk</p>',
+        text: 'Husk',
+        containsLink: false,
+        messageId: '<hdr-1@parat>',
+      },
       'held',
       new Date(),
     ))!;

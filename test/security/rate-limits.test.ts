@@ -45,34 +45,62 @@ describe('rate limits', () => {
     expect(good.every((s) => s === 303)).toBe(true);
     const bad = await statusesOf(LINK_LIMIT.limit, (i) => request(w.t.app).get(`/l/${'x'.repeat(40)}${i}`));
     expect(bad.every((s) => s === 404)).toBe(true);
-    expectLimited(await request(w.t.app).get('/l/ikke-et-link'), LINK_LIMIT.windowMs, 'For mange forsøg med ugyldige links');
+    expectLimited(
+      await request(w.t.app).get('/l/ikke-et-link'),
+      LINK_LIMIT.windowMs,
+      'For mange forsøg med ugyldige links',
+    );
     // Once limited, even a good link waits: the limit is per address, not per token.
     expect((await request(w.t.app).get(`/l/${w.testLinkToken}`)).status).toBe(429);
   });
 
   it('when certificates are checked, then found codes are not counted and unknown codes are limited with a Danish 429', async () => {
-    const found = await statusesOf(VERIFY_LIMIT.limit + 5, () => request(w.t.app).get(`/certifikat/verificer/${w.certificateCode}`));
+    const found = await statusesOf(VERIFY_LIMIT.limit + 5, () =>
+      request(w.t.app).get(`/certifikat/verificer/${w.certificateCode}`),
+    );
     expect(found.every((s) => s === 200)).toBe(true);
-    const guesses = await statusesOf(VERIFY_LIMIT.limit, (i) => request(w.t.app).get(`/certifikat/verificer/ABCDEFGH${String(i).padStart(2, '2').replace(/[01]/g, '9')}`));
+    const guesses = await statusesOf(VERIFY_LIMIT.limit, (i) =>
+      request(w.t.app).get(
+        `/certifikat/verificer/ABCDEFGH${String(i).padStart(2, '2').replace(/[01]/g, '9')}`,
+      ),
+    );
     expect(guesses.every((s) => s === 404)).toBe(true);
-    expectLimited(await request(w.t.app).get('/certifikat/verificer/ABCDEFGHJK'), VERIFY_LIMIT.windowMs, 'For mange opslag på kort tid');
+    expectLimited(
+      await request(w.t.app).get('/certifikat/verificer/ABCDEFGHJK'),
+      VERIFY_LIMIT.windowMs,
+      'For mange opslag på kort tid',
+    );
   });
 
   it('when course codes are typed, then a good code is never counted and unknown codes are limited with a Danish 429', async () => {
     const code = String((await w.t.db('course_sessions').where({ id: w.courseSession }).first('code')).code);
-    const good = await statusesOf(COURSE_CODE_LIMIT.limit + 5, () => request(w.t.app).get(`/evaluering?kode=${code}`));
+    const good = await statusesOf(COURSE_CODE_LIMIT.limit + 5, () =>
+      request(w.t.app).get(`/evaluering?kode=${code}`),
+    );
     expect(good.every((s) => s === 303)).toBe(true);
-    const guesses = await statusesOf(COURSE_CODE_LIMIT.limit, (i) => request(w.t.app).get(`/evaluering?kode=ZZ${i}`));
+    const guesses = await statusesOf(COURSE_CODE_LIMIT.limit, (i) =>
+      request(w.t.app).get(`/evaluering?kode=ZZ${i}`),
+    );
     expect(guesses.every((s) => s === 404)).toBe(true);
-    expectLimited(await request(w.t.app).get('/evaluering?kode=ZZZZZZ'), COURSE_CODE_LIMIT.windowMs, 'For mange forkerte koder');
+    expectLimited(
+      await request(w.t.app).get('/evaluering?kode=ZZZZZZ'),
+      COURSE_CODE_LIMIT.windowMs,
+      'For mange forkerte koder',
+    );
   });
 
   it('when logins are started over and over from one address, then the start of the SAML login is limited with a Danish 429', async () => {
     const starts = await statusesOf(LOGIN_START_LIMIT.limit, () => request(saml.app).get('/saml/login'));
     expect(starts.every((s) => s === 302)).toBe(true);
-    expectLimited(await request(saml.app).get('/saml/login'), LOGIN_START_LIMIT.windowMs, 'For mange loginforsøg');
+    expectLimited(
+      await request(saml.app).get('/saml/login'),
+      LOGIN_START_LIMIT.windowMs,
+      'For mange loginforsøg',
+    );
     // A start that was refused stored no request id.
-    expect(Number((await saml.db('saml_requests').count<{ n: number }[]>({ n: '*' }).first())!.n)).toBe(LOGIN_START_LIMIT.limit);
+    expect(Number((await saml.db('saml_requests').count<{ n: number }[]>({ n: '*' }).first())!.n)).toBe(
+      LOGIN_START_LIMIT.limit,
+    );
   });
 
   it('when login responses are refused, then they are counted per address and good logins are not', async () => {
@@ -83,19 +111,32 @@ describe('rate limits', () => {
         const agent = request.agent(app.app);
         const { requestId } = await startLogin(agent);
         const t = tokenInput(app.deps, requestId);
-        const ok = await agent.post('/saml/acs').type('form').send({ SAMLResponse: await responseOf(app.deps, t, signedAssertion(app.deps, t)) });
+        const ok = await agent
+          .post('/saml/acs')
+          .type('form')
+          .send({ SAMLResponse: await responseOf(app.deps, t, signedAssertion(app.deps, t)) });
         expect(ok.status).toBe(303);
       }
-      const refused = await statusesOf(ACS_LIMIT.limit, (i) => request(app.app).post('/saml/acs').type('form').send({ SAMLResponse: Buffer.from(`<samlp:Response ID="_${i}"/>`).toString('base64') }));
+      const refused = await statusesOf(ACS_LIMIT.limit, (i) =>
+        request(app.app)
+          .post('/saml/acs')
+          .type('form')
+          .send({ SAMLResponse: Buffer.from(`<samlp:Response ID="_${i}"/>`).toString('base64') }),
+      );
       expect(refused.every((s) => s === 403)).toBe(true);
-      expectLimited(await request(app.app).post('/saml/acs').type('form').send({ SAMLResponse: 'eA==' }), ACS_LIMIT.windowMs, 'For mange loginforsøg');
+      expectLimited(
+        await request(app.app).post('/saml/acs').type('form').send({ SAMLResponse: 'eA==' }),
+        ACS_LIMIT.windowMs,
+        'For mange loginforsøg',
+      );
     } finally {
       await app.close();
     }
   });
 
   it('when Parat runs behind its proxy, then limits are kept per client address from X-Forwarded-For, not for the proxy as a whole', async () => {
-    const from = (ip: string, path: string) => request(proxied.app).get(path).set('X-Forwarded-For', ip).set('X-Forwarded-Proto', 'https');
+    const from = (ip: string, path: string) =>
+      request(proxied.app).get(path).set('X-Forwarded-For', ip).set('X-Forwarded-Proto', 'https');
     const first = await statusesOf(LINK_LIMIT.limit + 1, (i) => from('203.0.113.7', `/l/ukendt-${i}`));
     expect(first.slice(0, LINK_LIMIT.limit).every((s) => s === 404)).toBe(true);
     expect(first.at(-1)).toBe(429);

@@ -11,7 +11,11 @@ import type { Db } from '../../src/db/knex.js';
 
 /** Every route of the real app as `METHOD path`, found by walking Express 5's router stack (nested routers included). */
 export function routeTable(app: Express): string[] {
-  type Layer = { route?: { path: string | string[]; methods: Record<string, boolean> }; handle?: { stack?: Layer[] }; rawPath?: unknown };
+  type Layer = {
+    route?: { path: string | string[]; methods: Record<string, boolean> };
+    handle?: { stack?: Layer[] };
+    rawPath?: unknown;
+  };
   const out = new Set<string>();
   const walk = (stack: Layer[], prefix: string) => {
     for (const layer of stack) {
@@ -35,14 +39,60 @@ export function routeTable(app: Express): string[] {
 
 /** The people of the matrix. Every municipal one is in Aarhus (751) except the "other" ones in København (101). */
 export const PERSONAS = {
-  caseworker: { municipality: 751, roles: ['sagsbehandler-ydelsescenter'], firstName: 'Sara', lastName: 'Sagsbehandler', email: 'sara.sag@aarhus.example.dk' },
-  superuser: { municipality: 751, roles: ['superbruger'], firstName: 'Sune', lastName: 'Superbruger', email: 'sune.super@aarhus.example.dk' },
-  otherCaseworker: { municipality: 101, roles: ['sagsbehandler-ydelsescenter'], firstName: 'Karl', lastName: 'København', email: 'karl.kbh@kk.example.dk' },
-  leader: { municipality: 751, roles: ['leder-ydelsescenter'], firstName: 'Lene', lastName: 'Leder', email: 'lene.leder@aarhus.example.dk' },
-  otherProjectLeader: { municipality: 101, roles: ['projektleder'], firstName: 'Kim', lastName: 'Projektleder', email: 'kim.pl@kk.example.dk' },
-  kombit: { roles: ['kombit'], firstName: 'Karen', lastName: 'Konsulent', email: 'karen.k@kombit.example.dk' },
-  administrator: { roles: ['administrator'], firstName: 'Adam', lastName: 'Administrator', email: 'adam.a@kombit.example.dk' },
-  projectLeader: { municipality: 751, roles: ['projektleder'], firstName: 'Mette', lastName: 'Projektleder', email: 'mette.pl@aarhus.example.dk' },
+  caseworker: {
+    municipality: 751,
+    roles: ['sagsbehandler-ydelsescenter'],
+    firstName: 'Sara',
+    lastName: 'Sagsbehandler',
+    email: 'sara.sag@aarhus.example.dk',
+  },
+  superuser: {
+    municipality: 751,
+    roles: ['superbruger'],
+    firstName: 'Sune',
+    lastName: 'Superbruger',
+    email: 'sune.super@aarhus.example.dk',
+  },
+  otherCaseworker: {
+    municipality: 101,
+    roles: ['sagsbehandler-ydelsescenter'],
+    firstName: 'Karl',
+    lastName: 'København',
+    email: 'karl.kbh@kk.example.dk',
+  },
+  leader: {
+    municipality: 751,
+    roles: ['leder-ydelsescenter'],
+    firstName: 'Lene',
+    lastName: 'Leder',
+    email: 'lene.leder@aarhus.example.dk',
+  },
+  otherProjectLeader: {
+    municipality: 101,
+    roles: ['projektleder'],
+    firstName: 'Kim',
+    lastName: 'Projektleder',
+    email: 'kim.pl@kk.example.dk',
+  },
+  kombit: {
+    roles: ['kombit'],
+    firstName: 'Karen',
+    lastName: 'Konsulent',
+    email: 'karen.k@kombit.example.dk',
+  },
+  administrator: {
+    roles: ['administrator'],
+    firstName: 'Adam',
+    lastName: 'Administrator',
+    email: 'adam.a@kombit.example.dk',
+  },
+  projectLeader: {
+    municipality: 751,
+    roles: ['projektleder'],
+    firstName: 'Mette',
+    lastName: 'Projektleder',
+    email: 'mette.pl@aarhus.example.dk',
+  },
 } as const satisfies Record<string, Persona>;
 export type PersonaName = keyof typeof PERSONAS;
 /** Anonymous first, the Aarhus project leader last (her actions delete and re-issue). */
@@ -89,7 +139,10 @@ export async function sessionOf(app: Express, persona: Persona | null): Promise<
 }
 
 const postForm = async (s: Session, path: string, body: Record<string, unknown>) => {
-  const res = await s.agent.post(path).type('form').send({ _csrf: s.csrf, ...body });
+  const res = await s.agent
+    .post(path)
+    .type('form')
+    .send({ _csrf: s.csrf, ...body });
   if (res.status >= 400) throw new Error(`${path}: ${res.status} ${res.text.slice(0, 300)}`);
   return res;
 };
@@ -103,7 +156,11 @@ export async function buildWorld(opts: { env?: Record<string, string> } = {}): P
   await planAndTick(t, 101, goLive);
   const open = async (code: number, no: number) => {
     const id = await roundId(t, code, no);
-    await t.db('survey_rounds').where({ id }).whereNot({ state: 'open' }).update({ state: 'open', instrument_version: 1 });
+    await t
+      .db('survey_rounds')
+      .where({ id })
+      .whereNot({ state: 'open' })
+      .update({ state: 'open', instrument_version: 1 });
     return id;
   };
   const aarhusRound = await open(751, 1);
@@ -113,39 +170,90 @@ export async function buildWorld(opts: { env?: Record<string, string> } = {}): P
   const closedRound = await roundId(t, 101, 3);
   await t.db('survey_rounds').where({ id: closedRound }).update({ state: 'closed' });
 
-  const participant = await addParticipant(t, 751, { name: 'Sara Sagsbehandler', email: PERSONAS.caseworker.email });
-  await addParticipant(t, 751, { name: 'Sune Superbruger', email: PERSONAS.superuser.email, superuser: true });
-  const otherMunicipalityParticipant = await addParticipant(t, 101, { name: 'Karl København', email: PERSONAS.otherCaseworker.email });
-  const deletableParticipant = await addParticipant(t, 751, { name: 'Dorte Deltager', email: 'dorte.slet@aarhus.example.dk' });
+  const participant = await addParticipant(t, 751, {
+    name: 'Sara Sagsbehandler',
+    email: PERSONAS.caseworker.email,
+  });
+  await addParticipant(t, 751, {
+    name: 'Sune Superbruger',
+    email: PERSONAS.superuser.email,
+    superuser: true,
+  });
+  const otherMunicipalityParticipant = await addParticipant(t, 101, {
+    name: 'Karl København',
+    email: PERSONAS.otherCaseworker.email,
+  });
+  const deletableParticipant = await addParticipant(t, 751, {
+    name: 'Dorte Deltager',
+    email: 'dorte.slet@aarhus.example.dk',
+  });
 
   const pl = await sessionOf(t.app, PERSONAS.projectLeader);
   await postForm(pl, '/kommune/kurser', { title: 'KSD i praksis', place: 'Rådhuset', heldOn: '2026-03-02' });
-  const courseSession = Number((await t.db('course_sessions').where({ municipality_code: 751 }).first('id')).id);
+  const courseSession = Number(
+    (await t.db('course_sessions').where({ municipality_code: 751 }).first('id')).id,
+  );
 
   // The caseworker passes one attempt (certificate) and leaves a second one open.
   const cw = await sessionOf(t.app, PERSONAS.caseworker);
-  const startAttempt = async () => Number(String((await postForm(cw, '/e-laering/test/start', {})).headers.location).match(/forsoeg\/(\d+)/)![1]);
+  const startAttempt = async () =>
+    Number(
+      String((await postForm(cw, '/e-laering/test/start', {})).headers.location).match(/forsoeg\/(\d+)/)![1],
+    );
   const submittedAttempt = await startAttempt();
-  if ((await takeAttempt(cw.agent, t.db, submittedAttempt, 20)).status !== 303) throw new Error('the first attempt was not handed in');
+  if ((await takeAttempt(cw.agent, t.db, submittedAttempt, 20)).status !== 303)
+    throw new Error('the first attempt was not handed in');
   const openAttempt = await startAttempt();
   const certificateCode = String((await t.db('certificates').first('code')).code);
 
   const links = createLinkService({ db: t.db, clock: t.deps.clock, publicUrl: t.deps.config.publicUrl });
-  const { token: testLinkToken } = await links.issue(t.db, { purpose: 'test', municipalityCode: 751, participantId: participant, roundId: null, expiresAt: new Date(Date.now() + 7 * 86_400_000) });
+  const { token: testLinkToken } = await links.issue(t.db, {
+    purpose: 'test',
+    municipalityCode: 751,
+    participantId: participant,
+    roundId: null,
+    expiresAt: new Date(Date.now() + 7 * 86_400_000),
+  });
 
   const mail = (await outboxRepository.insert(
     t.db,
-    { idempotencyKey: 'matrix-1', kind: 'results', municipalityCode: 751, to: ['pl@aarhus.example.dk'], subject: 'Resultater', html: '<p>Resultater</p>', text: 'Resultater', containsLink: false, messageId: '<matrix-1@parat>', attachments: [{ filename: 'resultater.csv', contentType: 'text/csv', content: Buffer.from('a;b\r\n1;2\r\n') }] },
+    {
+      idempotencyKey: 'matrix-1',
+      kind: 'results',
+      municipalityCode: 751,
+      to: ['pl@aarhus.example.dk'],
+      subject: 'Resultater',
+      html: '<p>Resultater</p>',
+      text: 'Resultater',
+      containsLink: false,
+      messageId: '<matrix-1@parat>',
+      attachments: [
+        { filename: 'resultater.csv', contentType: 'text/csv', content: Buffer.from('a;b\r\n1;2\r\n') },
+      ],
+    },
     'held',
     clock.now(),
   ))!;
   const failedMail = (await outboxRepository.insert(
     t.db,
-    { idempotencyKey: 'matrix-2', kind: 'reminder', municipalityCode: 751, to: ['x@aarhus.example.dk'], subject: 'Påmindelse', html: '<p>Husk</p>', text: 'Husk', containsLink: false, messageId: '<matrix-2@parat>' },
+    {
+      idempotencyKey: 'matrix-2',
+      kind: 'reminder',
+      municipalityCode: 751,
+      to: ['x@aarhus.example.dk'],
+      subject: 'Påmindelse',
+      html: '<p>Husk</p>',
+      text: 'Husk',
+      containsLink: false,
+      messageId: '<matrix-2@parat>',
+    },
     'pending',
     clock.now(),
   ))!;
-  await t.db('outbox').where({ id: failedMail }).update({ status: 'failed', last_error: '550 ukendt modtager' });
+  await t
+    .db('outbox')
+    .where({ id: failedMail })
+    .update({ status: 'failed', last_error: '550 ukendt modtager' });
   const attachment = Number((await t.db('outbox_attachments').where({ outbox_id: mail }).first('id')).id);
 
   const exercise = content.exercises[0]!;
@@ -175,11 +283,19 @@ export async function buildWorld(opts: { env?: Record<string, string> } = {}): P
 /** Names of the tables of the schema (migration bookkeeping left out). */
 export async function tableNames(db: Db): Promise<string[]> {
   if (db.client.config.client === 'pg') {
-    const r = await db.raw("select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'");
-    return (r.rows as Array<{ name: string }>).map((x) => x.name).filter((n) => !n.startsWith('knex_')).sort();
+    const r = await db.raw(
+      "select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'",
+    );
+    return (r.rows as Array<{ name: string }>)
+      .map((x) => x.name)
+      .filter((n) => !n.startsWith('knex_'))
+      .sort();
   }
   const rows = await db('sqlite_master').where({ type: 'table' }).select('name');
-  return rows.map((x: { name: string }) => x.name).filter((n: string) => !n.startsWith('knex_') && !n.startsWith('sqlite_')).sort();
+  return rows
+    .map((x: { name: string }) => x.name)
+    .filter((n: string) => !n.startsWith('knex_') && !n.startsWith('sqlite_'))
+    .sort();
 }
 
 /**
@@ -195,7 +311,17 @@ export async function snapshot(db: Db, tables: string[]): Promise<Record<string,
       continue;
     }
     const rows = await db(table).select('*');
-    const lines = rows.map((r: Record<string, unknown>) => JSON.stringify(r, (_k, v) => (v instanceof Date ? v.toISOString() : Buffer.isBuffer(v) ? v.toString('base64') : typeof v === 'bigint' ? String(v) : v)));
+    const lines = rows.map((r: Record<string, unknown>) =>
+      JSON.stringify(r, (_k, v) =>
+        v instanceof Date
+          ? v.toISOString()
+          : Buffer.isBuffer(v)
+            ? v.toString('base64')
+            : typeof v === 'bigint'
+              ? String(v)
+              : v,
+      ),
+    );
     out[table] = lines.sort().join('\n');
   }
   return out;

@@ -15,7 +15,9 @@ export function testDbKind(): TestDbKind {
 export const postgresUrl = process.env.TEST_DATABASE_URL || undefined;
 
 /** A fresh, empty database: a real SQLite file, or a private schema on a real PostgreSQL server. */
-export async function createTestDb(kind: TestDbKind = testDbKind()): Promise<{ db: Db; cleanup: () => Promise<void> }> {
+export async function createTestDb(
+  kind: TestDbKind = testDbKind(),
+): Promise<{ db: Db; cleanup: () => Promise<void> }> {
   if (kind === 'postgres') {
     if (!postgresUrl) throw new Error('TEST_DB=postgres needs TEST_DATABASE_URL');
     const schema = `t_${crypto.randomBytes(6).toString('hex')}`;

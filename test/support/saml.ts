@@ -22,16 +22,29 @@ export function hiddenValue(html: string, name: string): string {
 export const csrfFrom = (html: string): string => hiddenValue(html, '_csrf');
 
 /** GET /saml/login and return the AuthnRequest's ID and the redirect to the IdP. */
-export async function startLogin(agent: Agent, next?: string): Promise<{ requestId: string; location: string }> {
-  const res = await agent.get('/saml/login' + (next ? `?naeste=${encodeURIComponent(next)}` : '')).expect(302);
+export async function startLogin(
+  agent: Agent,
+  next?: string,
+): Promise<{ requestId: string; location: string }> {
+  const res = await agent
+    .get('/saml/login' + (next ? `?naeste=${encodeURIComponent(next)}` : ''))
+    .expect(302);
   const location = res.headers.location as string;
   const url = new URL(location);
-  const xml = zlib.inflateRawSync(Buffer.from(url.searchParams.get('SAMLRequest')!, 'base64')).toString('utf8');
+  const xml = zlib
+    .inflateRawSync(Buffer.from(url.searchParams.get('SAMLRequest')!, 'base64'))
+    .toString('utf8');
   const requestId = xml.match(/ID="([^"]+)"/)![1]!;
   return { requestId, location };
 }
 
-export type Persona = { municipality?: number; roles: readonly string[]; firstName?: string; lastName?: string; email?: string };
+export type Persona = {
+  municipality?: number;
+  roles: readonly string[];
+  firstName?: string;
+  lastName?: string;
+  email?: string;
+};
 
 /** The full round trip: /saml/login → development IdP persona page → POST /saml/acs. */
 export async function loginThroughDevIdp(agent: Agent, persona: Persona, next?: string): Promise<Response> {
@@ -56,7 +69,11 @@ export async function loginThroughDevIdp(agent: Agent, persona: Persona, next?: 
 }
 
 /** Token pieces for hand-made (and deliberately broken) responses in tests. */
-export function tokenInput(deps: AppDeps, requestId: string, overrides: Partial<TokenInput> & { cvr?: string; roles?: string[] } = {}): TokenInput {
+export function tokenInput(
+  deps: AppDeps,
+  requestId: string,
+  overrides: Partial<TokenInput> & { cvr?: string; roles?: string[] } = {},
+): TokenInput {
   const cvr = overrides.cvr ?? '19751000';
   const roles = overrides.roles ?? ['projektleder'];
   const base = deps.config.saml.roleBase;
@@ -82,10 +99,16 @@ export function tokenInput(deps: AppDeps, requestId: string, overrides: Partial<
 export const idpKeys = (deps: AppDeps) => deps.saml.devIdp!.keys;
 
 /** Signed assertion XML (not yet encrypted or wrapped). */
-export const signedAssertion = (deps: AppDeps, t: TokenInput) => signAssertion(buildAssertionXml(t), idpKeys(deps).key, idpKeys(deps).cert);
+export const signedAssertion = (deps: AppDeps, t: TokenInput) =>
+  signAssertion(buildAssertionXml(t), idpKeys(deps).key, idpKeys(deps).cert);
 
 /** Wraps assertion XML (encrypting it unless told not to) in a Response and base64-encodes it. */
-export async function responseOf(deps: AppDeps, t: TokenInput, assertionXml: string, encrypt = true): Promise<string> {
+export async function responseOf(
+  deps: AppDeps,
+  t: TokenInput,
+  assertionXml: string,
+  encrypt = true,
+): Promise<string> {
   const part = encrypt ? await encryptAssertion(assertionXml, deps.saml.sp.encKeys.cert) : assertionXml;
   return Buffer.from(wrapResponse(part, t), 'utf8').toString('base64');
 }

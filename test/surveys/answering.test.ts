@@ -36,7 +36,9 @@ describe('answering a survey', () => {
     await addParticipant(t, 751, { email: 'form@aarhus.example.dk' });
     const agent = await loggedIn(t, persona('form@aarhus.example.dk'));
     const page = await agent.get(`/undersoegelse/${round}/side/2`).expect(200);
-    expect(page.text).toMatch(/<fieldset class="element">\s*<legend><h2 class="legend-heading">Motivation<\/h2><\/legend>/);
+    expect(page.text).toMatch(
+      /<fieldset class="element">\s*<legend><h2 class="legend-heading">Motivation<\/h2><\/legend>/,
+    );
     const radios = [...page.text.matchAll(/<input type="radio" id="([^"]+)"/g)].map((m) => m[1]);
     expect(radios.length).toBe(24);
     for (const id of radios) expect(page.text).toContain(`<label for="${id}">`);
@@ -48,7 +50,10 @@ describe('answering a survey', () => {
     await addParticipant(t, 751, { email: 'partial@aarhus.example.dk' });
     const agent = await loggedIn(t, persona('partial@aarhus.example.dk'));
     const form = await agent.get(`/undersoegelse/${round}/side/1`).expect(200);
-    const res = await agent.post(`/undersoegelse/${round}/side/1`).type('form').send({ _csrf: csrfFrom(form.text), handling: 'naeste', opm1: '4', opm2: '5', opm3: '9' });
+    const res = await agent
+      .post(`/undersoegelse/${round}/side/1`)
+      .type('form')
+      .send({ _csrf: csrfFrom(form.text), handling: 'naeste', opm1: '4', opm2: '5', opm3: '9' });
     expect(res.status).toBe(422);
     expect(res.text).toContain('Svar på alle udsagn');
     expect(res.text).toMatch(/id="opm1-4" name="opm1" value="4" checked/);
@@ -58,11 +63,24 @@ describe('answering a survey', () => {
     const pid = await addParticipant(t, 751, { email: 'unknown@aarhus.example.dk' });
     const agent = await loggedIn(t, persona('unknown@aarhus.example.dk'));
     const form = await agent.get(`/undersoegelse/${round}/side/1`).expect(200);
-    const base = { _csrf: csrfFrom(form.text), handling: 'naeste', opm1: '4', opm2: '4', opm3: '4', opm4: '4' };
-    const unknown = await agent.post(`/undersoegelse/${round}/side/1`).type('form').send({ ...base, xyz9: '3' });
+    const base = {
+      _csrf: csrfFrom(form.text),
+      handling: 'naeste',
+      opm1: '4',
+      opm2: '4',
+      opm3: '4',
+      opm4: '4',
+    };
+    const unknown = await agent
+      .post(`/undersoegelse/${round}/side/1`)
+      .type('form')
+      .send({ ...base, xyz9: '3' });
     expect(unknown.status).toBe(422);
     expect(unknown.text).toContain('Ukendt udsagn');
-    const otherPage = await agent.post(`/undersoegelse/${round}/side/1`).type('form').send({ ...base, mot1: '3' });
+    const otherPage = await agent
+      .post(`/undersoegelse/${round}/side/1`)
+      .type('form')
+      .send({ ...base, mot1: '3' });
     expect(otherPage.status).toBe(422);
     const row = await t.db('survey_participation').where({ round_id: round, participant_id: pid }).first();
     expect(row.draft).toBeNull();
@@ -72,13 +90,26 @@ describe('answering a survey', () => {
     await addParticipant(t, 751, { email: 'big@aarhus.example.dk' });
     const agent = await loggedIn(t, persona('big@aarhus.example.dk'));
     const form = await agent.get(`/undersoegelse/${round}/side/6`).expect(200);
-    const res = await agent.post(`/undersoegelse/${round}/side/6`).type('form').send({ _csrf: csrfFrom(form.text), handling: 'gem', comment: 'x'.repeat(1_200_000) });
+    const res = await agent
+      .post(`/undersoegelse/${round}/side/6`)
+      .type('form')
+      .send({ _csrf: csrfFrom(form.text), handling: 'gem', comment: 'x'.repeat(1_200_000) });
     expect(res.status).toBe(413);
     expect(res.text).toContain('Det indsendte er for stort');
   });
 
-  it('when another municipality\'s personal link is used for this round, then it is refused', async () => {
-    const [row] = await t.db('participants').insert({ municipality_code: 101, name: 'K', email: 'k-link@kk.example.dk', survey_group: 'leder-jobcenter', superuser: false, created_at: new Date() }).returning('id');
+  it("when another municipality's personal link is used for this round, then it is refused", async () => {
+    const [row] = await t
+      .db('participants')
+      .insert({
+        municipality_code: 101,
+        name: 'K',
+        email: 'k-link@kk.example.dk',
+        survey_group: 'leder-jobcenter',
+        superuser: false,
+        created_at: new Date(),
+      })
+      .returning('id');
     const pid = Number(typeof row === 'object' ? row.id : row);
     const link = await surveyLink(t, 101, pid, round);
     const agent = request.agent(t.app);
@@ -92,7 +123,11 @@ describe('answering a survey', () => {
     await addParticipant(t, 751, { email: 'resume@aarhus.example.dk' });
     const agent = await loggedIn(t, persona('resume@aarhus.example.dk'));
     const form = await agent.get(`/undersoegelse/${round}/side/1`).expect(200);
-    await agent.post(`/undersoegelse/${round}/side/1`).type('form').send({ _csrf: csrfFrom(form.text), handling: 'gem', opm1: '2', opm2: 'vedikke', opm3: '3', opm4: '4' }).expect(303);
+    await agent
+      .post(`/undersoegelse/${round}/side/1`)
+      .type('form')
+      .send({ _csrf: csrfFrom(form.text), handling: 'gem', opm1: '2', opm2: 'vedikke', opm3: '3', opm4: '4' })
+      .expect(303);
     const again = await loggedIn(t, persona('resume@aarhus.example.dk'));
     const next = await again.get(`/undersoegelse/${round}`).expect(303);
     expect(next.headers.location).toBe(`/undersoegelse/${round}/side/2`);
@@ -102,19 +137,38 @@ describe('answering a survey', () => {
   });
 
   it('when a participant submits, then one anonymous response is stored, with nothing that points back to them', async () => {
-    const pid = await addParticipant(t, 751, { email: 'anon@aarhus.example.dk', group: 'sagsbehandler-udenfor' });
+    const pid = await addParticipant(t, 751, {
+      email: 'anon@aarhus.example.dk',
+      group: 'sagsbehandler-udenfor',
+    });
     const agent = await loggedIn(t, persona('anon@aarhus.example.dk'));
-    const before = await t.db('survey_responses').where({ round_id: round }).count<{ n: number }[]>({ n: '*' }).first();
+    const before = await t
+      .db('survey_responses')
+      .where({ round_id: round })
+      .count<{ n: number }[]>({ n: '*' })
+      .first();
     await answerAll(agent, round, (id) => (id === 'mot2' ? 'vedikke' : '4'), 'Godt initiativ');
     const rows = await t.db('survey_responses').where({ round_id: round });
     expect(rows.length).toBe(Number(before?.n) + 1);
     const row = rows.find((r) => r.comment === 'Godt initiativ')!;
-    expect(Object.keys(row).sort()).toEqual(['answers', 'comment', 'id', 'instrument_version', 'municipality_code', 'round_id', 'round_no', 'survey_group']);
+    expect(Object.keys(row).sort()).toEqual([
+      'answers',
+      'comment',
+      'id',
+      'instrument_version',
+      'municipality_code',
+      'round_id',
+      'round_no',
+      'survey_group',
+    ]);
     expect(row.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(row.survey_group).toBe('sagsbehandler-udenfor');
     expect(JSON.parse(row.answers).mot2).toBeNull();
     expect(JSON.parse(row.answers).opm1).toBe(4);
-    const participation = await t.db('survey_participation').where({ round_id: round, participant_id: pid }).first();
+    const participation = await t
+      .db('survey_participation')
+      .where({ round_id: round, participant_id: pid })
+      .first();
     expect(participation).toMatchObject({ draft: null });
     expect(Boolean(participation.submitted)).toBe(true);
     expect(Object.keys(participation).sort()).toEqual(['draft', 'participant_id', 'round_id', 'submitted']);
@@ -128,16 +182,34 @@ describe('answering a survey', () => {
     for (let page = 1; page <= 5; page++) {
       const form = await agent.get(`/undersoegelse/${round}/side/${page}`).expect(200);
       const ids = [...form.text.matchAll(/name="([a-z]{3}\d)" value="1"/g)].map((m) => m[1]!);
-      await agent.post(`/undersoegelse/${round}/side/${page}`).type('form').send({ _csrf: csrfFrom(form.text), handling: 'naeste', ...Object.fromEntries(ids.map((i) => [i, '3'])) }).expect(303);
+      await agent
+        .post(`/undersoegelse/${round}/side/${page}`)
+        .type('form')
+        .send({
+          _csrf: csrfFrom(form.text),
+          handling: 'naeste',
+          ...Object.fromEntries(ids.map((i) => [i, '3'])),
+        })
+        .expect(303);
     }
     const last = await agent.get(`/undersoegelse/${round}/side/6`).expect(200);
-    const before = Number((await t.db('survey_responses').where({ round_id: round }).count<{ n: number }[]>({ n: '*' }).first())?.n);
-    const send = () => agent.post(`/undersoegelse/${round}/side/6`).type('form').send({ _csrf: csrfFrom(last.text), handling: 'indsend', comment: 'dobbelt' });
+    const before = Number(
+      (await t.db('survey_responses').where({ round_id: round }).count<{ n: number }[]>({ n: '*' }).first())
+        ?.n,
+    );
+    const send = () =>
+      agent
+        .post(`/undersoegelse/${round}/side/6`)
+        .type('form')
+        .send({ _csrf: csrfFrom(last.text), handling: 'indsend', comment: 'dobbelt' });
     const results = await Promise.all([send(), send(), send()]);
     expect(results.filter((r) => r.status === 303).length).toBe(1);
     expect(results.filter((r) => r.status === 409).length).toBe(2);
     expect(results.find((r) => r.status === 409)!.text).toContain('Du har allerede besvaret');
-    const after = Number((await t.db('survey_responses').where({ round_id: round }).count<{ n: number }[]>({ n: '*' }).first())?.n);
+    const after = Number(
+      (await t.db('survey_responses').where({ round_id: round }).count<{ n: number }[]>({ n: '*' }).first())
+        ?.n,
+    );
     expect(after).toBe(before + 1);
   });
 
@@ -150,17 +222,34 @@ describe('answering a survey', () => {
     const linkForm = await viaLink.get(`/undersoegelse/${round}/side/6`).expect(200);
     const agent = await loggedIn(t, persona('both@aarhus.example.dk'));
     await answerAll(agent, round, () => '5');
-    expect((await viaLink.get(`/undersoegelse/${round}`)).headers.location).toBe(`/undersoegelse/${round}/tak`);
-    const res = await viaLink.post(`/undersoegelse/${round}/side/6`).type('form').send({ _csrf: csrfFrom(linkForm.text), handling: 'indsend' });
+    expect((await viaLink.get(`/undersoegelse/${round}`)).headers.location).toBe(
+      `/undersoegelse/${round}/tak`,
+    );
+    const res = await viaLink
+      .post(`/undersoegelse/${round}/side/6`)
+      .type('form')
+      .send({ _csrf: csrfFrom(linkForm.text), handling: 'indsend' });
     expect(res.status).toBe(409);
-    expect(await t.db('survey_participation').where({ round_id: round, participant_id: pid }).count<{ n: number }[]>({ n: '*' }).first().then((r) => Number(r?.n))).toBe(1);
+    expect(
+      await t
+        .db('survey_participation')
+        .where({ round_id: round, participant_id: pid })
+        .count<{ n: number }[]>({ n: '*' })
+        .first()
+        .then((r) => Number(r?.n)),
+    ).toBe(1);
   });
 
   it('when a personal link is used, then it opens its own round without login; expired, revoked or guessed links do not', async () => {
     const pid = await addParticipant(t, 751, { email: 'link@aarhus.example.dk' });
     const link = await surveyLink(t, 751, pid, round);
     expect(link.token.length).toBeGreaterThanOrEqual(43); // 32 random bytes in base64url
-    expect(await t.db('personal_links').where({ token_hash: hashToken(link.token) }).first()).toBeTruthy();
+    expect(
+      await t
+        .db('personal_links')
+        .where({ token_hash: hashToken(link.token) })
+        .first(),
+    ).toBeTruthy();
     expect(JSON.stringify(await t.db('personal_links'))).not.toContain(link.token);
     const agent = request.agent(t.app);
     await agent.get(`/l/${link.token}`).expect(303);
@@ -171,7 +260,10 @@ describe('answering a survey', () => {
     expect(res.status).toBe(404);
     expect(res.text).toContain('Linket er ugyldigt, udløbet eller tilbagekaldt');
     const revoked = await surveyLink(t, 751, pid, round);
-    await t.db('personal_links').where({ token_hash: hashToken(revoked.token) }).update({ revoked_at: new Date() });
+    await t
+      .db('personal_links')
+      .where({ token_hash: hashToken(revoked.token) })
+      .update({ revoked_at: new Date() });
     expect((await request(t.app).get(`/l/${revoked.token}`)).status).toBe(404);
   });
 

@@ -62,7 +62,9 @@ describe('invitations to people added while a round is open', () => {
       ['ny2@aarhus.example.dk'],
     ]);
     // Each new invitation carries a working personal link for this round.
-    expect(await t.db('personal_links').where({ round_id: round, purpose: 'survey' }).pluck('id')).toHaveLength(4);
+    expect(
+      await t.db('personal_links').where({ round_id: round, purpose: 'survey' }).pluck('id'),
+    ).toHaveLength(4);
 
     // A second press (or a second tab) sends nothing more.
     await agent.post(`/kommune/runder/${round}/invitationer`).type('form').send({ _csrf: csrf }).expect(303);

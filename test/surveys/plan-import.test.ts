@@ -22,7 +22,10 @@ describe('wave and go-live CSV', () => {
 
   it('when rows are bad, then each is named by line, and nothing is imported', async () => {
     const codes = new Set([101, 751]);
-    const { problems } = parsePlanCsv('kommunekode;bolge;golive\n751;9;2027-05-03\n999;3;2027-05-03\n101;4;32-13-2027\n101;4;2027-06-01\n', codes);
+    const { problems } = parsePlanCsv(
+      'kommunekode;bolge;golive\n751;9;2027-05-03\n999;3;2027-05-03\n101;4;32-13-2027\n101;4;2027-06-01\n',
+      codes,
+    );
     expect(problems).toEqual([
       { line: 2, reason: 'bølge skal være 1–8, ikke "9"' },
       { line: 3, reason: 'ukendt kommunekode "999"' },
@@ -31,7 +34,13 @@ describe('wave and go-live CSV', () => {
     ]);
     const agent = await loggedIn(t, kombit);
     const csrf = await tokenOf(agent, '/national/plan');
-    const res = await agent.post(`/national/plan?_csrf=${encodeURIComponent(csrf)}`).attach('fil', Buffer.from('\uFEFFkommunekode;bolge;golive\r\n751;3;2027-05-03\r\n999;3;2027-05-03\r\n'), 'plan.csv');
+    const res = await agent
+      .post(`/national/plan?_csrf=${encodeURIComponent(csrf)}`)
+      .attach(
+        'fil',
+        Buffer.from('\uFEFFkommunekode;bolge;golive\r\n751;3;2027-05-03\r\n999;3;2027-05-03\r\n'),
+        'plan.csv',
+      );
     expect(res.status).toBe(422);
     expect(res.text).toContain('Linje 3: ukendt kommunekode');
     expect((await t.db('municipalities').where({ code: 751 }).first()).wave).toBeNull();
@@ -40,19 +49,39 @@ describe('wave and go-live CSV', () => {
   it('when a good file is imported, then waves and go-live are set and unopened rounds are planned from them', async () => {
     const agent = await loggedIn(t, kombit);
     const csrf = await tokenOf(agent, '/national/plan');
-    const res = await agent.post(`/national/plan?_csrf=${encodeURIComponent(csrf)}`).attach('fil', Buffer.from('\uFEFFkommunekode;bolge;golive\r\n751;3;01-06-2027\r\n101;4;2027-09-01\r\n'), 'plan.csv');
+    const res = await agent
+      .post(`/national/plan?_csrf=${encodeURIComponent(csrf)}`)
+      .attach(
+        'fil',
+        Buffer.from('\uFEFFkommunekode;bolge;golive\r\n751;3;01-06-2027\r\n101;4;2027-09-01\r\n'),
+        'plan.csv',
+      );
     expect(res.status).toBe(303);
-    expect(await t.db('municipalities').whereIn('code', [101, 751]).orderBy('code').select('code', 'wave', 'go_live')).toEqual([
+    expect(
+      await t
+        .db('municipalities')
+        .whereIn('code', [101, 751])
+        .orderBy('code')
+        .select('code', 'wave', 'go_live'),
+    ).toEqual([
       { code: 101, wave: 4, go_live: '2027-09-01' },
       { code: 751, wave: 3, go_live: '2027-06-01' },
     ]);
-    const rounds = await t.db('survey_rounds').where({ municipality_code: 751 }).orderBy('round_no').pluck('opens_on');
+    const rounds = await t
+      .db('survey_rounds')
+      .where({ municipality_code: 751 })
+      .orderBy('round_no')
+      .pluck('opens_on');
     expect(rounds).toEqual(['2026-12-01', '2027-07-01', '2027-12-01']);
     expect((await agent.get('/national/plan').expect(200)).text).toContain('2 kommuner er opdateret.');
   });
 
   it('when someone other than KOMBIT posts a plan, then it is refused', async () => {
-    const pl = await loggedIn(t, { municipality: 751, roles: ['projektleder'], email: 'pl@aarhus.example.dk' });
+    const pl = await loggedIn(t, {
+      municipality: 751,
+      roles: ['projektleder'],
+      email: 'pl@aarhus.example.dk',
+    });
     expect((await pl.get('/national/plan')).status).toBe(403);
   });
 });

@@ -11,7 +11,8 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-const roundsOf = (code: number) => t.db('survey_rounds').where({ municipality_code: code }).orderBy('round_no');
+const roundsOf = (code: number) =>
+  t.db('survey_rounds').where({ municipality_code: code }).orderBy('round_no');
 
 describe('round schedule', () => {
   it('when go-live is 1 June 2027, then 1/3 opens 1 Dec 2026, 2/3 on 1 July 2027, 3/3 on 1 Dec 2027, each for 21 days', () => {
@@ -63,7 +64,11 @@ describe('round schedule', () => {
     expect(before[0].state).toBe('open');
     await s.rounds.setPlan(101, { wave: 6, goLive: '2027-09-01' }, null);
     const after = await roundsOf(101);
-    expect(after[0]).toMatchObject({ state: 'open', opens_on: before[0].opens_on, closes_on: before[0].closes_on });
+    expect(after[0]).toMatchObject({
+      state: 'open',
+      opens_on: before[0].opens_on,
+      closes_on: before[0].closes_on,
+    });
     expect(after[1]).toMatchObject({ state: 'planned', opens_on: '2027-10-01' });
     expect(after[2]).toMatchObject({ state: 'planned', opens_on: '2028-03-01' });
     expect((await t.db('municipalities').where({ code: 101 }).first()).wave).toBe(6);
@@ -75,7 +80,12 @@ describe('round schedule', () => {
     await s.rounds.setPlan(147, { wave: 7, goLive: '2027-12-01' }, null);
     const [r1] = await roundsOf(147);
     await s.rounds.openNow(r1.id, 1);
-    expect((await roundsOf(147))[0]).toMatchObject({ state: 'open', opens_on: '2026-11-27', closes_on: '2026-12-18', manual: expect.anything() });
+    expect((await roundsOf(147))[0]).toMatchObject({
+      state: 'open',
+      opens_on: '2026-11-27',
+      closes_on: '2026-12-18',
+      manual: expect.anything(),
+    });
     await expect(s.rounds.openNow(r1.id, 1)).rejects.toThrow('allerede åbnet');
     await expect(s.rounds.extend(r1.id, '2026-12-01', 1)).rejects.toThrow('efter den nuværende');
     await s.rounds.extend(r1.id, '2027-01-10', 1);
@@ -83,7 +93,11 @@ describe('round schedule', () => {
     await s.rounds.closeNow(r1.id, 1);
     expect((await roundsOf(147))[0].state).toBe('closed');
     await expect(s.rounds.closeNow(r1.id, 1)).rejects.toThrow('Kun en åben runde');
-    const audit = await t.db('audit_log').whereIn('action', ['round.open', 'round.extend', 'round.close']).orderBy('id').pluck('action');
+    const audit = await t
+      .db('audit_log')
+      .whereIn('action', ['round.open', 'round.extend', 'round.close'])
+      .orderBy('id')
+      .pluck('action');
     expect(audit).toEqual(['round.open', 'round.extend', 'round.close']);
   });
 });

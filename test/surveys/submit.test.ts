@@ -13,15 +13,27 @@ beforeAll(async () => {
 afterAll(async () => t.close());
 
 const persona = (email: string) => ({ municipality: 751, roles: ['sagsbehandler-ydelsescenter'], email });
-const responses = async () => Number((await t.db('survey_responses').where({ round_id: round }).count<{ n: number }[]>({ n: '*' }).first())?.n);
-const participation = (pid: number) => t.db('survey_participation').where({ round_id: round, participant_id: pid }).first();
+const responses = async () =>
+  Number(
+    (await t.db('survey_responses').where({ round_id: round }).count<{ n: number }[]>({ n: '*' }).first())?.n,
+  );
+const participation = (pid: number) =>
+  t.db('survey_participation').where({ round_id: round, participant_id: pid }).first();
 
 /** Answers the element pages [from, to] with 3 ("naeste"). */
 async function answerPages(agent: Awaited<ReturnType<typeof loggedIn>>, from: number, to: number) {
   for (let page = from; page <= to; page++) {
     const form = await agent.get(`/undersoegelse/${round}/side/${page}`).expect(200);
     const ids = [...form.text.matchAll(/name="([a-z]{3}\d)" value="1"/g)].map((m) => m[1]!);
-    await agent.post(`/undersoegelse/${round}/side/${page}`).type('form').send({ _csrf: csrfFrom(form.text), handling: 'naeste', ...Object.fromEntries(ids.map((i) => [i, '3'])) }).expect(303);
+    await agent
+      .post(`/undersoegelse/${round}/side/${page}`)
+      .type('form')
+      .send({
+        _csrf: csrfFrom(form.text),
+        handling: 'naeste',
+        ...Object.fromEntries(ids.map((i) => [i, '3'])),
+      })
+      .expect(303);
   }
 }
 
@@ -32,7 +44,10 @@ describe('submitting a survey ("Indsend")', () => {
     await answerPages(agent, 1, 3);
     const before = await responses();
     const last = await agent.get(`/undersoegelse/${round}/side/6`).expect(200);
-    const res = await agent.post(`/undersoegelse/${round}/side/6`).type('form').send({ _csrf: csrfFrom(last.text), handling: 'indsend', comment: 'Halvvejs' });
+    const res = await agent
+      .post(`/undersoegelse/${round}/side/6`)
+      .type('form')
+      .send({ _csrf: csrfFrom(last.text), handling: 'indsend', comment: 'Halvvejs' });
     expect(res.status).toBe(422);
     expect(res.text).toContain('Der mangler svar på nogle udsagn');
     expect(await responses()).toBe(before);
@@ -49,7 +64,10 @@ describe('submitting a survey ("Indsend")', () => {
     const draftBefore = (await participation(pid)).draft;
     const before = await responses();
     const last = await agent.get(`/undersoegelse/${round}/side/6`).expect(200);
-    const res = await agent.post(`/undersoegelse/${round}/side/6`).type('form').send({ _csrf: csrfFrom(last.text), handling: 'indsend', comment: 'x'.repeat(2001) });
+    const res = await agent
+      .post(`/undersoegelse/${round}/side/6`)
+      .type('form')
+      .send({ _csrf: csrfFrom(last.text), handling: 'indsend', comment: 'x'.repeat(2001) });
     expect(res.status).toBe(422);
     expect(res.text).toContain('action="/undersoegelse/' + round + '/side/6"');
     expect(await responses()).toBe(before);
@@ -59,24 +77,46 @@ describe('submitting a survey ("Indsend")', () => {
   });
 
   it('when "Indsend" is pressed on an element page with every answer given, then that page is saved and the response stored once', async () => {
-    const pid = await addParticipant(t, 751, { email: 'early@aarhus.example.dk', group: 'informationssoegende' });
+    const pid = await addParticipant(t, 751, {
+      email: 'early@aarhus.example.dk',
+      group: 'informationssoegende',
+    });
     const agent = await loggedIn(t, persona('early@aarhus.example.dk'));
     await answerPages(agent, 1, 4);
     const before = await responses();
     const form = await agent.get(`/undersoegelse/${round}/side/5`).expect(200);
     const ids = [...form.text.matchAll(/name="([a-z]{3}\d)" value="1"/g)].map((m) => m[1]!);
-    const res = await agent.post(`/undersoegelse/${round}/side/5`).type('form').send({ _csrf: csrfFrom(form.text), handling: 'indsend', ...Object.fromEntries(ids.map((i) => [i, '5'])) });
+    const res = await agent
+      .post(`/undersoegelse/${round}/side/5`)
+      .type('form')
+      .send({
+        _csrf: csrfFrom(form.text),
+        handling: 'indsend',
+        ...Object.fromEntries(ids.map((i) => [i, '5'])),
+      });
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe(`/undersoegelse/${round}/tak`);
     expect(await responses()).toBe(before + 1);
-    const stored = await t.db('survey_responses').where({ round_id: round, survey_group: 'informationssoegende' }).orderBy('id');
-    const answers = stored.map((r) => JSON.parse(r.answers) as Record<string, number | null>).find((a) => ids.every((i) => a[i] === 5));
+    const stored = await t
+      .db('survey_responses')
+      .where({ round_id: round, survey_group: 'informationssoegende' })
+      .orderBy('id');
+    const answers = stored
+      .map((r) => JSON.parse(r.answers) as Record<string, number | null>)
+      .find((a) => ids.every((i) => a[i] === 5));
     expect(answers).toBeDefined();
     expect(Object.keys(answers!)).toHaveLength(20);
     const row = await participation(pid);
     expect(Boolean(row.submitted)).toBe(true);
     expect(row.draft).toBeNull();
-    const again = await agent.post(`/undersoegelse/${round}/side/5`).type('form').send({ _csrf: csrfFrom(form.text), handling: 'indsend', ...Object.fromEntries(ids.map((i) => [i, '5'])) });
+    const again = await agent
+      .post(`/undersoegelse/${round}/side/5`)
+      .type('form')
+      .send({
+        _csrf: csrfFrom(form.text),
+        handling: 'indsend',
+        ...Object.fromEntries(ids.map((i) => [i, '5'])),
+      });
     expect(again.status).toBe(409);
     expect(await responses()).toBe(before + 1);
   });

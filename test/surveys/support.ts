@@ -17,13 +17,26 @@ export async function openAarhusRoundToday(t: TestApp): Promise<number> {
   await planAndTick(t, 751, goLive);
   const round = await roundId(t, 751, 1);
   const r = await t.db('survey_rounds').where({ id: round }).first();
-  if (r.state !== 'open') await t.db('survey_rounds').where({ id: round }).update({ state: 'open', instrument_version: 1 });
+  if (r.state !== 'open')
+    await t.db('survey_rounds').where({ id: round }).update({ state: 'open', instrument_version: 1 });
   return round;
 }
 
-export async function addParticipant(t: TestApp, code: number, p: { name?: string; email: string; group?: string; superuser?: boolean }): Promise<number> {
-  const [row] = await t.db('participants')
-    .insert({ municipality_code: code, name: p.name ?? 'Test Deltager', email: p.email, survey_group: p.group ?? 'sagsbehandler-ydelsescenter', superuser: p.superuser ?? false, created_at: new Date() })
+export async function addParticipant(
+  t: TestApp,
+  code: number,
+  p: { name?: string; email: string; group?: string; superuser?: boolean },
+): Promise<number> {
+  const [row] = await t
+    .db('participants')
+    .insert({
+      municipality_code: code,
+      name: p.name ?? 'Test Deltager',
+      email: p.email,
+      survey_group: p.group ?? 'sagsbehandler-ydelsescenter',
+      superuser: p.superuser ?? false,
+      created_at: new Date(),
+    })
     .returning('id');
   return Number(typeof row === 'object' ? row.id : row);
 }
@@ -33,9 +46,21 @@ export async function roundId(t: TestApp, code: number, roundNo: number): Promis
   return Number(r.id);
 }
 
-export async function surveyLink(t: TestApp, code: number, participantId: number, round: number, expiresAt = new Date(Date.now() + 86_400_000)) {
+export async function surveyLink(
+  t: TestApp,
+  code: number,
+  participantId: number,
+  round: number,
+  expiresAt = new Date(Date.now() + 86_400_000),
+) {
   const links = createLinkService({ db: t.db, clock: t.deps.clock, publicUrl: t.deps.config.publicUrl });
-  return links.issue(t.db, { purpose: 'survey', municipalityCode: code, participantId, roundId: round, expiresAt });
+  return links.issue(t.db, {
+    purpose: 'survey',
+    municipalityCode: code,
+    participantId,
+    roundId: round,
+    expiresAt,
+  });
 }
 
 /** An agent logged in through the development IdP. */
@@ -54,11 +79,19 @@ export async function tokenOf(agent: ReturnType<typeof request.agent>, path: str
 }
 
 /** Answers every page with the given value (1–5 or 'vedikke') and submits. */
-export async function answerAll(agent: ReturnType<typeof request.agent>, round: number, value: (itemId: string) => string, comment = '') {
+export async function answerAll(
+  agent: ReturnType<typeof request.agent>,
+  round: number,
+  value: (itemId: string) => string,
+  comment = '',
+) {
   for (let page = 1; page <= 6; page++) {
     const form = await agent.get(`/undersoegelse/${round}/side/${page}`).expect(200);
     const ids = [...form.text.matchAll(/name="([a-z]{3}\d)" value="1"/g)].map((m) => m[1]!);
-    const body: Record<string, string> = { _csrf: csrfFrom(form.text), handling: page === 6 ? 'indsend' : 'naeste' };
+    const body: Record<string, string> = {
+      _csrf: csrfFrom(form.text),
+      handling: page === 6 ? 'indsend' : 'naeste',
+    };
     for (const id of ids) body[id] = value(id);
     if (page === 6) body.comment = comment;
     const res = await agent.post(`/undersoegelse/${round}/side/${page}`).type('form').send(body);

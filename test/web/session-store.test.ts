@@ -16,12 +16,16 @@ beforeAll(async () => {
 });
 afterAll(async () => cleanup());
 
-const sessionAt = (now: number): SessionData => ({ cookie: { originalMaxAge: 8 * HOUR, maxAge: 8 * HOUR, expires: new Date(now + 8 * HOUR) } }) as unknown as SessionData;
+const sessionAt = (now: number): SessionData =>
+  ({
+    cookie: { originalMaxAge: 8 * HOUR, maxAge: 8 * HOUR, expires: new Date(now + 8 * HOUR) },
+  }) as unknown as SessionData;
 const storedExpiry = async (sid: string) => {
   const row = await db('sessions').where({ sid }).first('expired');
   return row ? new Date(row.expired).getTime() : null;
 };
-const call = (fn: (cb: (err?: unknown) => void) => unknown) => new Promise<void>((resolve, reject) => void fn((err) => (err ? reject(err) : resolve())));
+const call = (fn: (cb: (err?: unknown) => void) => unknown) =>
+  new Promise<void>((resolve, reject) => void fn((err) => (err ? reject(err) : resolve())));
 
 describe('session store', () => {
   it('when a session is touched again within the window, then its stored expiry is not rewritten; after the window it is extended', async () => {
@@ -62,7 +66,9 @@ describe('session store', () => {
     await call((cb) => store.set('s-gone', { ...sessionAt(now), flash: 'hej' } as SessionData, cb));
     await call((cb) => store.destroy('s-gone', cb));
     expect(await storedExpiry('s-gone')).toBeNull();
-    const read = await new Promise<SessionData | null | undefined>((resolve, reject) => void store.get('s-gone', (err, s) => (err ? reject(err) : resolve(s))));
+    const read = await new Promise<SessionData | null | undefined>(
+      (resolve, reject) => void store.get('s-gone', (err, s) => (err ? reject(err) : resolve(s))),
+    );
     expect(read).toBeNull();
   });
 });
@@ -76,7 +82,15 @@ describe('sessions over HTTP', () => {
 
   it('when a logged-in user makes many requests, then each response renews the cookie but the session row is written at most once a minute', async () => {
     const agent = request.agent(t.app);
-    expect((await loginThroughDevIdp(agent, { municipality: 751, roles: ['projektleder'], email: 'pl@aarhus.example.dk' })).status).toBe(303);
+    expect(
+      (
+        await loginThroughDevIdp(agent, {
+          municipality: 751,
+          roles: ['projektleder'],
+          email: 'pl@aarhus.example.dk',
+        })
+      ).status,
+    ).toBe(303);
     const rows = await t.db('sessions').select('sid', 'expired');
     const before = new Map(rows.map((r) => [r.sid, new Date(r.expired).getTime()]));
     for (let i = 0; i < 5; i++) {

@@ -48,13 +48,26 @@ describe('web base', () => {
     const { location } = await startLogin(agent);
     const url = new URL(location);
     const page = await agent.get(url.pathname + url.search).expect(200);
-    const form = { requestId: 'x', roles: 'projektleder', municipality: '751', firstName: 'A', lastName: 'B', email: 'a@b.dk' };
+    const form = {
+      requestId: 'x',
+      roles: 'projektleder',
+      municipality: '751',
+      firstName: 'A',
+      lastName: 'B',
+      email: 'a@b.dk',
+    };
     const missing = await agent.post('/dev-idp/sso').type('form').send(form);
     expect(missing.status).toBe(403);
     expect(missing.text).toContain('Formularen er udløbet eller ugyldig');
-    const wrong = await agent.post('/dev-idp/sso').type('form').send({ ...form, _csrf: 'forkert' });
+    const wrong = await agent
+      .post('/dev-idp/sso')
+      .type('form')
+      .send({ ...form, _csrf: 'forkert' });
     expect(wrong.status).toBe(403);
-    const right = await agent.post('/dev-idp/sso').type('form').send({ ...form, _csrf: csrfFrom(page.text) });
+    const right = await agent
+      .post('/dev-idp/sso')
+      .type('form')
+      .send({ ...form, _csrf: csrfFrom(page.text) });
     expect(right.status).toBe(200);
   });
 
@@ -66,18 +79,34 @@ describe('web base', () => {
     const res = await agent
       .post('/dev-idp/sso')
       .type('form')
-      .send({ _csrf: csrfFrom(page.text), requestId: 'x', roles: 'projektleder', municipality: '751', firstName: 'A', lastName: 'B', email: 'ikke-en-mail' });
+      .send({
+        _csrf: csrfFrom(page.text),
+        requestId: 'x',
+        roles: 'projektleder',
+        municipality: '751',
+        firstName: 'A',
+        lastName: 'B',
+        email: 'ikke-en-mail',
+      });
     expect(res.status).toBe(422);
     expect(res.text).toContain('Skriv en gyldig e-mailadresse');
   });
 
   it('when logged in, then every page shows who is logged in, with role, municipality and a log-out link', async () => {
     const agent = request.agent(t.app);
-    await loginThroughDevIdp(agent, { municipality: 461, roles: ['leder-ydelsescenter'], firstName: 'Lars', lastName: 'Leder', email: 'l@o.dk' });
+    await loginThroughDevIdp(agent, {
+      municipality: 461,
+      roles: ['leder-ydelsescenter'],
+      firstName: 'Lars',
+      lastName: 'Leder',
+      email: 'l@o.dk',
+    });
     const res = await agent.get('/tilgaengelighed').expect(200);
     expect(res.text).toContain('Lars Leder');
     expect(res.text).toContain('Leder af ydelsescentret');
     expect(res.text).toContain('Odense Kommune');
-    expect(res.text).toMatch(/<form method="post" action="\/saml\/logout"[^>]*>\s*<input type="hidden" name="_csrf" value="[^"]+">/);
+    expect(res.text).toMatch(
+      /<form method="post" action="\/saml\/logout"[^>]*>\s*<input type="hidden" name="_csrf" value="[^"]+">/,
+    );
   });
 });
