@@ -10,13 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { loadConfig } from '../src/config.js';
-import { buildDeps } from '../src/container.js';
+import { buildContainer, buildQuietRounds } from '../src/container.js';
 import { createApp } from '../src/app.js';
 import { createDb } from '../src/db/knex.js';
 import { createLogger } from '../src/shared/logger.js';
 import { FixedClock } from '../src/shared/clock.js';
-import { createSurveyServices } from '../src/surveys/surveys.services.js';
-import { createAggregateStore } from '../src/surveys/aggregates.js';
 import { effectiveK } from '../src/surveys/anonymity.js';
 import { toRound } from '../src/surveys/rounds.repository.js';
 import { SURVEY_GROUPS } from '../src/surveys/groups.js';
@@ -49,13 +47,13 @@ async function main() {
   const config = loadConfig(env);
   const clock = new FixedClock(new Date('2030-01-01T08:00:00Z'));
   const db = createDb(config.database);
-  const deps = await buildDeps(config, createLogger('silent'), { db, clock });
+  const deps = await buildContainer(config, createLogger('silent'), { db, clock });
   console.log(
     `database: ${config.database.client}${config.database.client === 'sqlite3' ? ` (${config.database.filename})` : ''}`,
   );
 
   let t = process.hrtime.bigint();
-  const surveys = createSurveyServices(deps, null);
+  const surveys = { rounds: buildQuietRounds(deps) };
   const municipalities = await db('municipalities').select('code').orderBy('code');
   for (const [i, m] of municipalities.entries())
     await surveys.rounds.setPlan(Number(m.code), { wave: 3 + (i % 5), goLive: '2028-06-01' }, null);
@@ -126,13 +124,7 @@ async function main() {
 
   // Closing a round stores its published aggregate once; here every round has closed.
   t = process.hrtime.bigint();
-  const store = createAggregateStore({
-    db,
-    instruments: deps.instruments,
-    k: effectiveK(config.kThreshold),
-    clock,
-  });
-  await store.forRounds(rounds);
+  await deps.aggregates.forRounds(rounds);
   console.log(
     `pre-aggregation of ${rounds.length} closed rounds: ${(ms(t) / 1000).toFixed(1)} s (once, at close)`,
   );

@@ -2,14 +2,34 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from './config.js';
-import { createDb, migrateLatest, type Db } from './db/knex.js';
+import { createDb, migrateLatest, type Db, type DbOrTrx } from './db/knex.js';
 import type { Logger } from './shared/logger.js';
 import { systemClock, type Clock } from './shared/clock.js';
-import { loadOrCreateKeyPair } from './auth/saml/keys.js';
+import { ELEARNING_CONTENT_DIR } from './shared/paths.js';
+import { effectiveK } from './surveys/anonymity.js';
+import { certBody, loadOrCreateKeyPair, type KeyPair } from './auth/saml/keys.js';
 import { loadIdpSource, staticIdpSource, type IdpSource } from './auth/saml/idp-metadata.js';
-import { certBody } from './auth/saml/keys.js';
-import type { AppDeps } from './app.js';
-import { loadInstruments } from './surveys/instrument.js';
+import type { SpSettings } from './auth/saml/sp.js';
+import { createLoginService } from './auth/login.service.js';
+import { currentVersion, loadInstruments, type Instrument } from './surveys/instrument.js';
+import { createAggregateStore } from './surveys/aggregates.js';
+import { createAnsweringService } from './surveys/answering.service.js';
+import { createParticipantsService } from './surveys/participants.service.js';
+import { createResultsService } from './surveys/results.service.js';
+import { createRoundsService, type RoundEvent } from './surveys/rounds.service.js';
+import { createLinkService } from './links/links.service.js';
+import { createMailAdminService, createMailService } from './mail/mail.service.js';
+import { createMailWorker } from './mail/mail.worker.js';
+import { createRoundInvitations } from './surveys/round-invitations.js';
+import { createResultsMail } from './reporting/results-mail.js';
+import { loadElearningContent } from './elearning/content.loader.js';
+import { createElearningService } from './elearning/elearning.service.js';
+import { createEvaluationsService } from './elearning/evaluations.service.js';
+import { createQuizService } from './elearning/quiz.service.js';
+import { secureRng } from './elearning/quiz.draw.js';
+import { learnerEmail } from './elearning/learners.js';
+import { createLearningSource } from './reporting/learning.source.js';
+import { createDashboardService } from './reporting/dashboard.service.js';
 import { createRateLimiter, databaseRateLimitStore, memoryRateLimitStore } from './web/rate-limit.js';
 import { createMetrics } from './web/metrics.js';
 import { createReadiness } from './web/readiness.js';
@@ -24,14 +44,14 @@ function devSessionSecret(varDir: string): string {
   return secret;
 }
 
-/** The only place that builds the app's dependencies from config. */
-export async function buildDeps(
-  config: Config,
-  logger: Logger,
-  opts: { db?: Db; clock?: Clock } = {},
-): Promise<AppDeps> {
-  const db = opts.db ?? createDb(config.database);
-  await migrateLatest(db);
+type SamlSettings = {
+  sp: SpSettings;
+  idp: IdpSource;
+  devIdp: { entityId: string; keys: KeyPair } | null;
+};
+
+/** The SP's keys and the IdP's metadata; outside production, the development IdP when none is configured. */
+async function buildSaml(config: Config, logger: Logger): Promise<SamlSettings> {
   const production = config.env === 'production';
   const spKeys = await loadOrCreateKeyPair({
     keyPath: config.saml.spKeyPath,
@@ -49,7 +69,7 @@ export async function buildDeps(
         allowGenerate: false,
       })
     : spKeys;
-  let devIdp: AppDeps['saml']['devIdp'] = null;
+  let devIdp: SamlSettings['devIdp'] = null;
   let idp: IdpSource;
   if (config.saml.idpMetadata) {
     idp = await loadIdpSource({
@@ -76,14 +96,34 @@ export async function buildDeps(
       validUntil: null,
     });
   }
-  const instruments = loadInstruments();
-  const clock = opts.clock ?? systemClock;
   return {
-    instruments,
+    sp: {
+      entityId: config.saml.spEntityId,
+      acsUrl: `${config.publicUrl}/saml/acs`,
+      sloUrl: `${config.publicUrl}/saml/slo`,
+      keys: spKeys,
+      encKeys: spEncKeys,
+      organization: { name: config.saml.organization, displayName: 'Parat', url: config.publicUrl },
+      contact: {
+        company: config.saml.organization,
+        name: config.saml.contactName ?? null,
+        email: config.saml.contactEmail ?? null,
+      },
+    },
+    idp,
+    devIdp,
+  };
+}
+
+/** What every feature may be given: configuration, database, clock, log and the shared web pieces. */
+function buildInfrastructure(config: Config, logger: Logger, db: Db, clock: Clock, saml: SamlSettings) {
+  return {
     config,
     db,
     logger,
     clock,
+    saml,
+    instruments: loadInstruments() as Map<number, Instrument>,
     metrics: createMetrics({ db, clock }),
     readiness: createReadiness({ db, clock }),
     sessionSecret: config.sessionSecret ?? devSessionSecret(config.varDir),
@@ -92,22 +132,123 @@ export async function buildDeps(
       store: config.database.client === 'pg' ? databaseRateLimitStore(db) : memoryRateLimitStore(),
       failureWindowMs: config.rateLimitWindowSeconds ? config.rateLimitWindowSeconds * 1000 : undefined,
     }),
-    saml: {
-      sp: {
-        entityId: config.saml.spEntityId,
-        acsUrl: `${config.publicUrl}/saml/acs`,
-        sloUrl: `${config.publicUrl}/saml/slo`,
-        keys: spKeys,
-        encKeys: spEncKeys,
-        organization: { name: config.saml.organization, displayName: 'Parat', url: config.publicUrl },
-        contact: {
-          company: config.saml.organization,
-          name: config.saml.contactName ?? null,
-          email: config.saml.contactEmail ?? null,
-        },
-      },
-      idp,
-      devIdp,
+  };
+}
+type Infrastructure = ReturnType<typeof buildInfrastructure>;
+
+/** The survey feature: rounds (with their mail), answering, participants and results over one aggregate store. */
+function buildSurveys(infra: Infrastructure) {
+  const { db, clock, config, instruments } = infra;
+  const k = effectiveK(config.kThreshold);
+  const aggregates = createAggregateStore({ db, instruments, k, clock });
+  const results = createResultsService({ db, store: aggregates });
+  const links = createLinkService({ db, clock, publicUrl: config.publicUrl });
+  const mail = createMailService({ config, clock });
+  const version = currentVersion(instruments);
+  // Round events reach their subscribers inside the transaction that caused them.
+  const subscribers = [
+    createRoundInvitations({ config, clock, k, mail, links }),
+    createResultsMail({ config, k, mail, results, aggregates }),
+  ];
+  const onEvent = async (trx: DbOrTrx, event: RoundEvent) => {
+    for (const subscriber of subscribers) await subscriber(trx, event);
+  };
+  return {
+    aggregates,
+    links,
+    mail,
+    surveys: {
+      rounds: createRoundsService({
+        db,
+        clock,
+        windowDays: config.surveyWindowDays,
+        instrumentVersion: version,
+        onEvent,
+      }),
+      answering: createAnsweringService({ db, instruments, currentVersion: version }),
+      participants: createParticipantsService({ db, clock, purgeAfterDays: config.purgeAfterDays }),
+      results,
     },
   };
 }
+
+/** E-learning: content loaded and validated once, the learner's progress, the final test and evaluations. */
+function buildElearning(infra: Infrastructure, mail: ReturnType<typeof createMailService>) {
+  const { db, clock, config } = infra;
+  const content = loadElearningContent(ELEARNING_CONTENT_DIR);
+  const evaluations = createEvaluationsService({ db, clock, content, kThreshold: config.kThreshold });
+  return {
+    content,
+    progress: createElearningService({ db, clock, content }),
+    evaluations,
+    quiz: createQuizService({
+      db,
+      clock,
+      content,
+      passPercent: config.testPassPercent,
+      reviewShowsKey: config.testReviewShowsKey,
+      rng: secureRng,
+      onFirstPass: async (trx, learner) => {
+        const to = await learnerEmail(trx, learner);
+        if (to)
+          await mail.enqueueTestPassed(trx, {
+            to,
+            name: learner.name,
+            certificateUrl: `${config.publicUrl}/e-laering/certifikat`,
+          });
+      },
+    }),
+  };
+}
+
+/** The only place that builds the app's services, stores and jobs, each once. */
+export async function buildContainer(
+  config: Config,
+  logger: Logger,
+  opts: { db?: Db; clock?: Clock } = {},
+) {
+  const db = opts.db ?? createDb(config.database);
+  await migrateLatest(db);
+  const saml = await buildSaml(config, logger);
+  const infra = buildInfrastructure(config, logger, db, opts.clock ?? systemClock, saml);
+  const { clock } = infra;
+  const { aggregates, links, mail, surveys } = buildSurveys(infra);
+  const elearning = buildElearning(infra, mail);
+  const learning = createLearningSource({ db, content: elearning.content, evaluations: elearning.evaluations });
+  return {
+    ...infra,
+    k: effectiveK(config.kThreshold),
+    aggregates,
+    links,
+    mail,
+    mailAdmin: createMailAdminService({ db, clock }),
+    surveys,
+    elearning,
+    dashboards: createDashboardService({ db, clock, store: aggregates, learning }),
+    login: createLoginService({
+      db,
+      clock,
+      roleBase: config.saml.roleBase,
+      kombitCvr: config.kombitCvr,
+      onOutcome: infra.metrics.loginOutcome,
+    }),
+    /** The outbox's sender; server.ts starts it, tests run it by hand. */
+    mailWorker: createMailWorker(
+      { db, clock, config, logger },
+      { leaseMs: config.mail.leaseSeconds * 1000, onSendFailure: infra.metrics.mailSendFailure },
+    ),
+  };
+}
+
+/** Rounds whose events go nowhere: demo data and benchmarks open and close rounds in bulk without mail. */
+export function buildQuietRounds(c: Pick<Container, 'db' | 'clock' | 'config' | 'instruments'>) {
+  return createRoundsService({
+    db: c.db,
+    clock: c.clock,
+    windowDays: c.config.surveyWindowDays,
+    instrumentVersion: currentVersion(c.instruments),
+  });
+}
+
+/** Everything the app and its jobs are built from. */
+export type Container = Awaited<ReturnType<typeof buildContainer>>;

@@ -1,14 +1,10 @@
 import http from 'node:http';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './shared/logger.js';
-import { buildDeps } from './container.js';
+import { buildContainer } from './container.js';
 import { createApp } from './app.js';
-import { createSurveyServices } from './surveys/surveys.services.js';
 import { startScheduler } from './surveys/scheduler.js';
-import { createAggregateStore } from './surveys/aggregates.js';
-import { effectiveK } from './surveys/anonymity.js';
 import { roundsRepository } from './surveys/rounds.repository.js';
-import { createMailWorker } from './mail/mail.worker.js';
 import { safeError } from './shared/logger.js';
 import { startupListener } from './web/readiness.js';
 
@@ -38,38 +34,30 @@ async function main(): Promise<void> {
       resolve();
     });
   });
-  const deps = await buildDeps(config, logger);
+  const c = await buildContainer(config, logger);
   startup.setPhase('starter');
   if (config.demoData) {
     const { seedDemoData } = await import('./demo/demo.seed.js');
-    await seedDemoData(deps);
+    await seedDemoData(c);
   }
-  const app = createApp(deps);
-  const aggregates = createAggregateStore({
-    db: deps.db,
-    instruments: deps.instruments,
-    k: effectiveK(config.kThreshold),
-    clock: deps.clock,
-  });
-  deps.readiness.watchScheduler(config.schedulerIntervalSeconds);
+  const app = createApp(c);
+  c.readiness.watchScheduler(config.schedulerIntervalSeconds);
   const stopScheduler = startScheduler(
-    createSurveyServices(deps),
+    c.surveys,
     logger,
     config.schedulerIntervalSeconds,
+    // A closed round's published aggregate is computed once now, not on the first dashboard view.
     async (roundId) => {
-      const round = await roundsRepository.byId(deps.db, roundId);
-      if (round) await aggregates.forRound(round);
+      const round = await roundsRepository.byId(c.db, roundId);
+      if (round) await c.aggregates.forRound(round);
     },
     (outcome) => {
-      deps.metrics.schedulerTick(outcome);
-      deps.readiness.schedulerTicked(outcome);
+      c.metrics.schedulerTick(outcome);
+      c.readiness.schedulerTicked(outcome);
     },
   );
   // Every instance may run a worker: claims are leased, so each message goes out once.
-  const stopMailWorker = createMailWorker(deps, {
-    leaseMs: config.mail.leaseSeconds * 1000,
-    onSendFailure: deps.metrics.mailSendFailure,
-  }).start(config.mail.workerIntervalSeconds * 1000);
+  const stopMailWorker = c.mailWorker.start(config.mail.workerIntervalSeconds * 1000);
   if (!config.mail.smtpUrl)
     logger.info('SMTP_URL er ikke sat: e-mails holdes i udbakken (se /dev/postkasse)');
   server.removeAllListeners('request');
@@ -79,9 +67,9 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'lukker ned');
     stopScheduler();
     stopMailWorker();
-    deps.saml.idp.stop();
+    c.saml.idp.stop();
     server.close(() => {
-      void deps.db.destroy().finally(() => process.exit(0));
+      void c.db.destroy().finally(() => process.exit(0));
     });
     setTimeout(() => process.exit(1), 10_000).unref();
   };

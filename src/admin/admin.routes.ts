@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppDeps } from '../app.js';
+import type { Config } from '../config.js';
+import type { Db } from '../db/knex.js';
+import type { Clock } from '../shared/clock.js';
 import { currentUser, handle, idParam, parseInput, requireRole, takeFlash } from '../web/http.js';
 import { audit } from '../shared/audit.js';
 import { NotFound, ValidationError } from '../shared/errors.js';
@@ -15,7 +17,7 @@ const cvrSchema = z.object({
 const auditFilter = z.object({ handling: z.string().max(100).optional().catch(undefined) });
 
 /** The administrator's pages: municipalities' CVR numbers and the audit log. */
-export function adminRoutes(deps: Pick<AppDeps, 'db' | 'clock' | 'config'>): Router {
+export function adminRoutes(deps: { db: Db; clock: Clock; config: Pick<Config, 'kombitCvr'> }): Router {
   const router = Router();
   const { db } = deps;
 

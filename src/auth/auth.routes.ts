@@ -14,7 +14,8 @@ import { samlSessionsRepository } from './saml/saml-sessions.repository.js';
 import { createLoginBinding } from './saml/login-binding.js';
 import { identityFromProfile } from './saml/attributes.js';
 import { LoginRefused, type LoginService } from './login.service.js';
-import { startPageFor, type SessionUser } from './roles.js';
+import type { SessionUser } from './roles.js';
+import { startPageFor } from './policy.js';
 import { handle } from '../web/http.js';
 import type { RateLimit, RateLimiter } from '../web/rate-limit.js';
 

@@ -48,11 +48,3 @@ export type SessionUser = {
   /** The OIO-BPP Constraints (KLE, sensitivity, …) of the privilege groups that gave the roles. */
   constraints?: Array<{ name: string; value: string }>;
 };
-
-/** Where a user lands after login: the most specific start page for their roles. */
-export function startPageFor(user: Pick<SessionUser, 'roles'>): string {
-  if (user.roles.includes('kombit')) return '/national';
-  if (user.roles.includes('administrator')) return '/admin';
-  if (user.roles.includes('projektleder') || user.roles.includes('leder-ydelsescenter')) return '/kommune';
-  return '/mine-opgaver';
-}

@@ -1,13 +1,10 @@
 import crypto from 'node:crypto';
-import type { AppDeps } from '../app.js';
+import { buildQuietRounds, type Container } from '../container.js';
 import { addDays, addMonths, isoDay } from '../shared/clock.js';
 import { seededRng } from '../shared/random.js';
 import { municipalitiesRepository } from '../municipalities/municipalities.repository.js';
-import { createSurveyServices } from '../surveys/surveys.services.js';
 import { currentVersion, elementsOf } from '../surveys/instrument.js';
 import { SURVEY_GROUPS, type SurveyGroup } from '../surveys/groups.js';
-import { loadElearningContent } from '../elearning/content.loader.js';
-import { ELEARNING_CONTENT_DIR } from '../elearning/elearning.routes.js';
 import { seedDemoElearning } from './demo.elearning.js';
 
 /** Go-live per wave relative to today, so municipalities are in every phase of the three rounds. */
@@ -102,9 +99,7 @@ const slug = (name: string) =>
     .replace(/[^a-z0-9]+/g, '-');
 
 /** Demo waves, go-live dates, participants and answers (idempotent: only into an empty database). */
-export async function seedDemoData(
-  deps: Pick<AppDeps, 'db' | 'clock' | 'config' | 'instruments'>,
-): Promise<void> {
+export async function seedDemoData(deps: Container): Promise<void> {
   const { db } = deps;
   const municipalities = await municipalitiesRepository.list(db);
   if (municipalities.some((m) => m.wave !== null)) return;
@@ -163,8 +158,7 @@ export async function seedDemoData(
   });
 
   // No invitations for the demo's past rounds: the demo mailbox starts empty.
-  const { rounds } = createSurveyServices(deps, null);
-  await rounds.tick();
+  await buildQuietRounds(deps).tick();
   const inst = deps.instruments.get(currentVersion(deps.instruments))!;
   const elements = elementsOf(inst);
   const active = await db('survey_rounds')
@@ -224,7 +218,7 @@ export async function seedDemoData(
       await trx.batchInsert('survey_responses', responses, 200);
     });
   }
-  const content = loadElearningContent(ELEARNING_CONTENT_DIR);
+  const content = deps.elearning.content;
   await seedDemoElearning(db, deps.clock, content, rnd, deps.config.testPassPercent);
   // Aarhus held a classroom course; its evaluations reach k so the dashboard shows them.
   const [session] = await db('course_sessions')

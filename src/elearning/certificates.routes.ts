@@ -3,7 +3,7 @@ import type { Db } from '../db/knex.js';
 import { handle, param } from '../web/http.js';
 import type { RateLimit, RateLimiter } from '../web/rate-limit.js';
 import { certificatesRepository, formatCode, normalizeCode } from './certificates.js';
-import { danishDate } from './elearning.presenter.js';
+import { formatDanishDate } from '../web/format.js';
 
 /** Codes not found, per client address and window: plenty for people, useless for guessing ~49-bit codes. */
 export const VERIFY_LIMIT: RateLimit = { windowMs: 10 * 60_000, limit: 30 };
@@ -49,7 +49,7 @@ export function certificateRoutes({ db, rateLimits }: { db: Db; rateLimits: Rate
         result: {
           name: found.name,
           municipalityName: found.municipalityName,
-          passedOn: danishDate(found.passedOn),
+          passedOn: formatDanishDate(found.passedOn),
         },
         notFound: false,
       });

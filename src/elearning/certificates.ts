@@ -1,15 +1,11 @@
-import crypto from 'node:crypto';
 import type { DbOrTrx } from '../db/knex.js';
+import { CODE_ALPHABET, randomCode } from '../shared/random.js';
 
-/** No 0/O, 1/I/L: codes are read aloud and typed from paper. */
-export const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
 export const CODE_LENGTH = 10;
 
 /** A random verification code (~49 bits). */
 export function generateCode(length = CODE_LENGTH): string {
-  let out = '';
-  for (let i = 0; i < length; i++) out += CODE_ALPHABET[crypto.randomInt(0, CODE_ALPHABET.length)];
-  return out;
+  return randomCode(length, CODE_ALPHABET);
 }
 
 /** Upper-cases and drops spaces and dashes, so "abcde-fghjk" finds ABCDEFGHJK. */

@@ -2,33 +2,6 @@ import type { Huskeseddel } from './content.loader.js';
 import type { Missing, ModuleProgress } from './elearning.service.js';
 import { MODULE_STATUS_LABELS } from './elearning.service.js';
 
-const dateFormat = new Intl.DateTimeFormat('da-DK', {
-  day: 'numeric',
-  month: 'long',
-  year: 'numeric',
-  timeZone: 'UTC',
-});
-const dateTimeFormat = new Intl.DateTimeFormat('da-DK', {
-  dateStyle: 'long',
-  timeStyle: 'short',
-  timeZone: 'Europe/Copenhagen',
-});
-
-/** "27. november 2026" from YYYY-MM-DD. */
-export function danishDate(isoDay: string): string {
-  const d = new Date(`${isoDay}T00:00:00Z`);
-  return Number.isNaN(d.getTime()) ? isoDay : dateFormat.format(d);
-}
-
-export function danishDateTime(d: Date): string {
-  return dateTimeFormat.format(d);
-}
-
-/** One decimal with a Danish comma. */
-export function oneDecimal(n: number): string {
-  return n.toFixed(1).replace('.', ',');
-}
-
 /** The overview's module rows and what is left. */
 export function presentProgress(progress: ModuleProgress[]) {
   const rows = progress.map((p) => ({

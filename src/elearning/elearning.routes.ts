@@ -1,78 +1,51 @@
-import path from 'node:path';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import type { AppDeps } from '../app.js';
-import { contentDir } from '../shared/paths.js';
+import type { Config } from '../config.js';
+import type { Db } from '../db/knex.js';
+import type { Clock } from '../shared/clock.js';
 import { NotFound, ValidationError } from '../shared/errors.js';
 import { handle, param, parseInput, takeFlash } from '../web/http.js';
-import { loadElearningContent, type ElearningContent, type Module } from './content.loader.js';
+import type { RateLimiter } from '../web/rate-limit.js';
+import type { ElearningContent, Module } from './content.loader.js';
 import {
-  createElearningService,
   huskeseddelPage,
   MODULE_PAGE,
   ModuleNotDone,
   moduleExercises,
   TOOLBOX_SLUG,
+  type ElearningService,
 } from './elearning.service.js';
 import { keysOf, missingItems, presentProgress, splitAfterTitle } from './elearning.presenter.js';
 import { learnerOf, requireLearner } from './learner.gate.js';
-import { createQuizService } from './quiz.service.js';
-import { secureRng } from './quiz.draw.js';
-import { createEvaluationsService } from './evaluations.service.js';
+import type { QuizService } from './quiz.service.js';
+import type { EvaluationsService } from './evaluations.service.js';
 import { certificatesRepository } from './certificates.js';
 import { quizRoutes } from './quiz.routes.js';
 import { certificateRoutes } from './certificates.routes.js';
 import { evaluationRoutes } from './evaluations.routes.js';
 import { LEARNER_GROUP_LABELS, type Learner } from './learners.js';
-import { createMailService } from '../mail/mail.service.js';
-import type { DbOrTrx } from '../db/knex.js';
-
-/** The address a learner's "test passed" mail goes to: their participant row, else their login. */
-async function learnerEmail(db: DbOrTrx, learner: Learner): Promise<string | null> {
-  if (learner.participantId) {
-    const p = await db('participants').where({ id: learner.participantId }).first('email');
-    if (p?.email) return String(p.email);
-  }
-  if (learner.userId) {
-    const u = await db('users').where({ id: learner.userId }).first('email');
-    if (u?.email) return String(u.email);
-  }
-  return null;
-}
-
-/** Where the content lives by default. */
-export const ELEARNING_CONTENT_DIR = path.join(contentDir, 'elearning');
 
 const stepSchema = z.object({
   valg: z.string({ error: 'Vælg en handling.' }).regex(/^[A-Za-z0-9_-]{1,20}$/, 'Vælg en handling.'),
 });
 
-/** E-learning, final test, certificates and course evaluations; content is loaded and validated here, at start-up. */
-export function elearningRoutes(
-  deps: AppDeps,
-  content: ElearningContent = loadElearningContent(ELEARNING_CONTENT_DIR),
-): Router {
+type Deps = {
+  db: Db;
+  clock: Clock;
+  config: Pick<Config, 'publicUrl'>;
+  rateLimits: RateLimiter;
+  elearning: {
+    content: ElearningContent;
+    progress: ElearningService;
+    quiz: QuizService;
+    evaluations: EvaluationsService;
+  };
+};
+
+/** E-learning, final test, certificates and course evaluations. */
+export function elearningRoutes(deps: Deps): Router {
   const { db, clock, config } = deps;
-  const elearning = createElearningService({ db, clock, content });
-  const mail = createMailService(deps);
-  const quiz = createQuizService({
-    db,
-    clock,
-    content,
-    passPercent: config.testPassPercent,
-    reviewShowsKey: config.testReviewShowsKey,
-    rng: secureRng,
-    onFirstPass: async (trx, learner) => {
-      const to = await learnerEmail(trx, learner);
-      if (to)
-        await mail.enqueueTestPassed(trx, {
-          to,
-          name: learner.name,
-          certificateUrl: `${config.publicUrl}/e-laering/certifikat`,
-        });
-    },
-  });
-  const evaluations = createEvaluationsService({ db, clock, content, kThreshold: config.kThreshold });
+  const { content, quiz, evaluations, progress: elearning } = deps.elearning;
   const learner = requireLearner(db, clock, ['test']);
 
   const router = Router();

@@ -9,7 +9,7 @@ import type { EvaluationForm, EvaluationKind } from './content.schemas.js';
 import type { EvaluationsService } from './evaluations.service.js';
 import type { CourseSession } from './evaluations.repository.js';
 import { personOf, requirePerson } from './learner.gate.js';
-import { danishDate, oneDecimal } from './elearning.presenter.js';
+import { formatDanishDate, formatDecimal } from '../web/format.js';
 
 export const SCALE = [
   { value: 1, label: 'Helt uenig' },
@@ -92,7 +92,7 @@ export function evaluationRoutes({
       form: content.evaluations[kind],
       kind,
       action,
-      session: session ? { ...session, heldOnText: danishDate(session.heldOn) } : null,
+      session: session ? { ...session, heldOnText: formatDanishDate(session.heldOn) } : null,
       scale: SCALE,
       errors,
       values,
@@ -236,7 +236,7 @@ export function evaluationRoutes({
     const sessions = await evaluations.sessionsOf(municipalityCode);
     const reports = await Promise.all(
       sessions.map(async (s) => ({
-        session: { ...s, heldOnText: danishDate(s.heldOn) },
+        session: { ...s, heldOnText: formatDanishDate(s.heldOn) },
         report: await evaluations.sessionReport(s),
       })),
     );
@@ -249,7 +249,7 @@ export function evaluationRoutes({
       values,
       flash,
       publicUrl,
-      oneDecimal,
+      formatDecimal,
     });
   };
 

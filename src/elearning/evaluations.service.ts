@@ -1,12 +1,11 @@
-import crypto from 'node:crypto';
 import type { Db } from '../db/knex.js';
 import type { Clock } from '../shared/clock.js';
 import { audit } from '../shared/audit.js';
 import { Conflict, Forbidden, NotFound } from '../shared/errors.js';
-import { COMMENT_MIN_RESPONDENTS, effectiveK } from '../surveys/anonymity.js';
+import { commentsPublishable, effectiveK, publishComments, suppressBelowK } from '../shared/k-anonymity.js';
+import { randomCode } from '../shared/random.js';
 import type { ElearningContent } from './content.loader.js';
-import type { EvaluationKind } from './content.schemas.js';
-import { CODE_ALPHABET } from './certificates.js';
+import type { EvaluationForm, EvaluationKind } from './content.schemas.js';
 import type { LearnerIdentity } from './learners.js';
 import { evaluationsRepository, type CourseSession } from './evaluations.repository.js';
 import { isUniqueViolation } from '../db/unique-violation.js';
@@ -26,6 +25,34 @@ export type EvaluationReport = {
   comments: string[] | null;
 };
 
+export type EvaluationRow = { answers: Record<string, number>; comment: string | null };
+
+/**
+ * One evaluation report under threshold k: the item means only from k responses up, and the comments
+ * (pooled and shuffled) only from max(k, 10); null when they may not be shown.
+ */
+export function evaluationReport(
+  form: Pick<EvaluationForm, 'items'>,
+  rows: readonly EvaluationRow[],
+  k: number,
+): EvaluationReport {
+  const n = rows.length;
+  const suppressed = suppressBelowK(n, k);
+  const items = form.items.map((item) => {
+    const values = rows.map((r) => r.answers[item.id]).filter((v): v is number => typeof v === 'number');
+    const mean = suppressed || !values.length ? null : values.reduce((a, b) => a + b, 0) / values.length;
+    return { id: item.id, kind: item.kind, text: item.text, mean };
+  });
+  const comments = commentsPublishable(n, k)
+    ? publishComments(
+        rows.map((r) => r.comment),
+        n,
+        k,
+      )
+    : null;
+  return { n, k: effectiveK(k), suppressed, items, comments };
+}
+
 const alreadyEvaluated = () =>
   new Conflict('Du har allerede evalueret. Tak for din besvarelse – du kan kun evaluere én gang.');
 
@@ -43,22 +70,8 @@ export function createEvaluationsService({
 }) {
   const k = effectiveK(kThreshold);
 
-  const report = (
-    kind: EvaluationKind,
-    rows: Array<{ answers: Record<string, number>; comment: string | null }>,
-  ): EvaluationReport => {
-    const n = rows.length;
-    const suppressed = n < k;
-    const items = content.evaluations[kind].items.map((item) => {
-      const values = rows.map((r) => r.answers[item.id]).filter((v): v is number => typeof v === 'number');
-      const mean = suppressed || !values.length ? null : values.reduce((a, b) => a + b, 0) / values.length;
-      return { id: item.id, kind: item.kind, text: item.text, mean };
-    });
-    const texts = rows.map((r) => r.comment).filter((c): c is string => Boolean(c && c.trim()));
-    // Comments are pooled, shuffled and only shown from the survey's comment minimum up, never below k.
-    const comments = n >= Math.max(k, COMMENT_MIN_RESPONDENTS) ? shuffle(texts) : null;
-    return { n, k, suppressed, items, comments };
-  };
+  const report = (kind: EvaluationKind, rows: EvaluationRow[]): EvaluationReport =>
+    evaluationReport(content.evaluations[kind], rows, k);
 
   return {
     k,
@@ -71,8 +84,8 @@ export function createEvaluationsService({
       userId: number;
     }): Promise<CourseSession> {
       return db.transaction(async (trx) => {
-        let code = randomCode();
-        while (await evaluationsRepository.codeExists(trx, code)) code = randomCode();
+        let code = randomCode(SESSION_CODE_LENGTH);
+        while (await evaluationsRepository.codeExists(trx, code)) code = randomCode(SESSION_CODE_LENGTH);
         const id = await evaluationsRepository.createSession(trx, {
           ...input,
           code,
@@ -174,19 +187,3 @@ export function createEvaluationsService({
 }
 
 export type EvaluationsService = ReturnType<typeof createEvaluationsService>;
-
-function randomCode(): string {
-  let out = '';
-  for (let i = 0; i < SESSION_CODE_LENGTH; i++)
-    out += CODE_ALPHABET[crypto.randomInt(0, CODE_ALPHABET.length)];
-  return out;
-}
-
-function shuffle<T>(items: T[]): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = crypto.randomInt(0, i + 1);
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}

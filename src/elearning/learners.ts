@@ -1,5 +1,6 @@
 import type { DbOrTrx } from '../db/knex.js';
-import type { Role, SessionUser } from '../auth/roles.js';
+import type { SessionUser } from '../auth/roles.js';
+import { policy } from '../auth/policy.js';
 import type { LinkPurpose, ResolvedLink } from '../links/links.service.js';
 import type { Clock } from '../shared/clock.js';
 
@@ -28,14 +29,6 @@ export const LEARNER_SURVEY_GROUPS: readonly string[] = [
   'informationssoegende',
 ];
 
-/** SAML roles that take the e-learning (PRODUCT.md "People and roles"). */
-export const LEARNER_ROLES: readonly Role[] = [
-  'sagsbehandler-ydelsescenter',
-  'sagsbehandler-udenfor',
-  'informationssoegende',
-  'superbruger',
-];
-
 export type LearnerIdentity = {
   key: string;
   participantId: number | null;
@@ -57,11 +50,8 @@ export function learnerGroupOf(input: {
   surveyGroup: string | null;
   roles: readonly string[];
 }): LearnerGroup {
-  if (input.superuser || input.roles.includes('superbruger')) return 'superbrugere';
-  if (
-    input.surveyGroup === 'sagsbehandler-ydelsescenter' ||
-    input.roles.includes('sagsbehandler-ydelsescenter')
-  )
+  if (input.superuser || policy.isSuperuser(input)) return 'superbrugere';
+  if (input.surveyGroup === 'sagsbehandler-ydelsescenter' || policy.isBenefitsCaseworker(input))
     return 'sagsbehandlere-ydelsescenter';
   return 'oevrige';
 }
@@ -80,7 +70,7 @@ function fromParticipant(
   userId: number | null,
   via: 'link' | 'saml',
 ): LearnerIdentity {
-  const superuser = Boolean(p.superuser) || roles.includes('superbruger');
+  const superuser = Boolean(p.superuser) || policy.isSuperuser({ roles });
   const group = learnerGroupOf({ superuser, surveyGroup: p.survey_group, roles });
   return {
     key: `p:${p.id}`,
@@ -119,8 +109,8 @@ export async function identifyLearner(
       .first();
     if (p) return fromParticipant(p, user.roles, user.id, 'saml');
   }
-  if (!user.roles.some((r) => LEARNER_ROLES.includes(r))) return null;
-  const superuser = user.roles.includes('superbruger');
+  if (!policy.takesElearning(user)) return null;
+  const superuser = policy.isSuperuser(user);
   const group = learnerGroupOf({ superuser, surveyGroup: null, roles: user.roles });
   return {
     key: `u:${user.id}`,
@@ -168,4 +158,17 @@ export async function ensureLearner(db: DbOrTrx, clock: Clock, identity: Learner
       .update({ ...snapshot, user_id: identity.userId ?? row.user_id ?? null });
   }
   return { ...identity, id };
+}
+
+/** The address a learner's "test passed" mail goes to: their participant row, else their login. */
+export async function learnerEmail(db: DbOrTrx, learner: Learner): Promise<string | null> {
+  if (learner.participantId) {
+    const p = await db('participants').where({ id: learner.participantId }).first('email');
+    if (p?.email) return String(p.email);
+  }
+  if (learner.userId) {
+    const u = await db('users').where({ id: learner.userId }).first('email');
+    if (u?.email) return String(u.email);
+  }
+  return null;
 }

@@ -1,23 +1,8 @@
-import crypto from 'node:crypto';
+import { shuffle, type Rng } from '../shared/random.js';
 import type { Objective, Question } from './content.schemas.js';
 
-/** A source of uniform numbers in [0, 1); injectable so draws are reproducible in tests. */
-export type Rng = () => number;
-
-/** Cryptographic randomness for real attempts. */
-export const secureRng: Rng = () => crypto.randomInt(0, 2 ** 47) / 2 ** 47;
-
-export { seededRng } from '../shared/random.js';
-
-/** Fisher–Yates on a copy. */
-export function shuffle<T>(items: readonly T[], rng: Rng): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
+// The composition root still takes the real attempts' randomness from here.
+export { secureRng } from '../shared/random.js';
 
 export type DrawnQuestion = { questionId: string; objectiveId: string; optionOrder: string[] };
 

@@ -7,7 +7,7 @@ import type { QuizService, PostedAnswers } from './quiz.service.js';
 import { learnerOf } from './learner.gate.js';
 import type { Learner } from './learners.js';
 import { certificatesRepository, formatCode } from './certificates.js';
-import { danishDate, danishDateTime } from './elearning.presenter.js';
+import { formatDanishDate, formatDanishDateTime } from '../web/format.js';
 
 const OPTION_TOKEN = /^[A-Za-z0-9_-]{1,40}$/;
 
@@ -70,7 +70,7 @@ export function quizRoutes({
         history,
         unfinished: await quiz.unfinished(me),
         certificate: await certificatesRepository.forLearner(db, me.id),
-        danishDateTime,
+        formatDanishDateTime,
       });
     }),
   );
@@ -206,7 +206,7 @@ export function quizRoutes({
         result,
         history,
         certificate: await certificatesRepository.forLearner(db, me.id),
-        danishDateTime,
+        formatDanishDateTime,
       });
     }),
   );
@@ -225,7 +225,7 @@ export function quizRoutes({
         title: 'Kursusbevis',
         certificate,
         code: formatCode(certificate.code),
-        passedOn: danishDate(certificate.passedOn),
+        passedOn: formatDanishDate(certificate.passedOn),
         verifyUrl: `${publicUrl}/certifikat/verificer/${certificate.code}`,
       });
     }),

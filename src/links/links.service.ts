@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Db, DbOrTrx } from '../db/knex.js';
-import type { Clock } from '../shared/clock.js';
+import { addDays, type Clock } from '../shared/clock.js';
 
 export type LinkPurpose = 'survey' | 'test' | 'evaluation';
 
@@ -16,9 +16,17 @@ export type ResolvedLink = {
 /** sha256 of a token; only this is stored. */
 export const hashToken = (token: string): string => crypto.createHash('sha256').update(token).digest('hex');
 
+/** Personal survey links stay valid this many days after the round's planned close. */
+export const SURVEY_LINK_VALID_DAYS = 14;
+
 /** Personal links: 256 random bits, hash stored, bound to one purpose and municipality, expiring, revocable. */
 export function createLinkService({ db, clock, publicUrl }: { db: Db; clock: Clock; publicUrl: string }) {
   return {
+    /** When a survey link issued today for a round closing on `closesOn` stops working (midnight UTC). */
+    surveyLinkExpiry(closesOn: string, today: string): Date {
+      return new Date(`${addDays(closesOn > today ? closesOn : today, SURVEY_LINK_VALID_DAYS)}T00:00:00Z`);
+    },
+
     /** Issues a link inside the caller's transaction; returns the token (shown once) and its URL. */
     async issue(
       trx: DbOrTrx,

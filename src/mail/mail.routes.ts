@@ -1,13 +1,13 @@
 import { Router } from 'express';
-import type { AppDeps } from '../app.js';
 import type { Config } from '../config.js';
 import { currentUser, handle, idParam, requireRole, takeFlash } from '../web/http.js';
 import { NotFound } from '../shared/errors.js';
-import { formatDanishDate } from '../shared/clock.js';
+import { formatDanishDate, formatDanishDateTime, formatNumber } from '../web/format.js';
 import { outboxRepository, type MailKind, type OutboxStatus } from './outbox.repository.js';
-import { createMailAdminService } from './mail.service.js';
+import type { MailAdminService } from './mail.service.js';
+import type { Db } from '../db/knex.js';
 
-export const STATUS_WORDS: Record<OutboxStatus, string> = {
+export const MAIL_STATUS_LABELS: Record<OutboxStatus, string> = {
   held: 'Holdt tilbage (ingen SMTP)',
   pending: 'Venter',
   sending: 'Sendes',
@@ -15,7 +15,7 @@ export const STATUS_WORDS: Record<OutboxStatus, string> = {
   failed: 'Mislykket',
 };
 
-export const KIND_WORDS: Record<MailKind, string> = {
+export const MAIL_KIND_LABELS: Record<MailKind, string> = {
   invitation: 'Invitation',
   reminder: 'Påmindelse',
   results: 'Kommunens resultater',
@@ -32,21 +32,20 @@ export function devMailboxEnabled(config: Pick<Config, 'env'>): boolean {
 export const MAIL_HTML_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; form-action 'none'; base-uri 'none'; sandbox";
 
-const dateTime = (d: Date | null) =>
-  d
-    ? d.toLocaleString('da-DK', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Europe/Copenhagen' })
-    : '–';
-
 /** Content-Disposition with a safe ASCII fallback and the UTF-8 name. */
 const disposition = (name: string) =>
   `attachment; filename="${name.replace(/[^A-Za-z0-9._-]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 
 /** Development mailbox and the administrator's mail log. */
-export function mailRoutes(deps: AppDeps): Router {
+export function mailRoutes(deps: {
+  db: Db;
+  config: Pick<Config, 'env' | 'mail'>;
+  mailAdmin: MailAdminService;
+}): Router {
   const router = Router();
   const { db } = deps;
-  const admin = createMailAdminService(deps);
-  const view = { STATUS_WORDS, KIND_WORDS, dateTime, formatDanishDate };
+  const admin = deps.mailAdmin;
+  const view = { MAIL_STATUS_LABELS, MAIL_KIND_LABELS, formatDanishDate, formatDanishDateTime, formatNumber };
 
   if (devMailboxEnabled(deps.config)) {
     router.get(

@@ -1,12 +1,14 @@
 import crypto from 'node:crypto';
-import type { AppDeps } from '../app.js';
+import type { Config } from '../config.js';
+import type { Db } from '../db/knex.js';
+import type { Clock } from '../shared/clock.js';
 import type { DbOrTrx } from '../db/knex.js';
 import { audit } from '../shared/audit.js';
 import { Conflict, NotFound } from '../shared/errors.js';
 import { outboxRepository, type NewMessage } from './outbox.repository.js';
 import { renderMail } from './templates.js';
 
-type Deps = Pick<AppDeps, 'config' | 'clock'>;
+type Deps = { config: Pick<Config, 'mail' | 'publicUrl'>; clock: Clock };
 
 /** A stable Message-ID per idempotency key, so even a receiving system can tell a repeat. */
 export function messageIdFor(idempotencyKey: string, from: string): string {
@@ -71,7 +73,7 @@ export function createMailService(deps: Deps) {
 export type MailService = ReturnType<typeof createMailService>;
 
 /** The administrator's use cases on the mail log. */
-export function createMailAdminService(deps: Pick<AppDeps, 'db' | 'clock'>) {
+export function createMailAdminService(deps: { db: Db; clock: Clock }) {
   const { db, clock } = deps;
   return {
     async latest(limit = 200) {
@@ -103,3 +105,4 @@ export function createMailAdminService(deps: Pick<AppDeps, 'db' | 'clock'>) {
     },
   };
 }
+export type MailAdminService = ReturnType<typeof createMailAdminService>;

@@ -1,6 +1,9 @@
 import crypto from 'node:crypto';
 import { createTransport } from 'nodemailer';
-import type { AppDeps } from '../app.js';
+import type { Config } from '../config.js';
+import type { Db } from '../db/knex.js';
+import type { Clock } from '../shared/clock.js';
+import type { Logger } from '../shared/logger.js';
 import { outboxRepository } from './outbox.repository.js';
 import { safeError } from '../shared/logger.js';
 import { isDatabaseUnavailable } from '../db/retry.js';
@@ -56,7 +59,7 @@ function describe(err: SmtpError): string {
 
 /** Sends outbox messages over SMTP (pooled); safe with several workers on one PostgreSQL. */
 export function createMailWorker(
-  deps: Pick<AppDeps, 'db' | 'clock' | 'config' | 'logger'>,
+  deps: { db: Db; clock: Clock; config: Pick<Config, 'mail'>; logger: Logger },
   opts: WorkerOptions = {},
 ) {
   const { db, clock, config, logger } = deps;

@@ -60,8 +60,9 @@ export type RoundView = {
   barrier: ElementKey | null;
 };
 
-const STATUS_WORD = { green: 'Grøn', amber: 'Gul', red: 'Rød', none: 'Ikke aktuel endnu' } as const;
-export { STATUS_WORD };
+/** The checkpoints' traffic light in words. */
+const CHECKPOINT_STATUS_LABELS = { green: 'Grøn', amber: 'Gul', red: 'Rød', none: 'Ikke aktuel endnu' } as const;
+export { CHECKPOINT_STATUS_LABELS };
 
 const means = (scores: CellScores) =>
   Object.fromEntries(ELEMENTS.map((e) => [e, scores[e].mean])) as Record<ElementKey, number | null>;

@@ -1,12 +1,14 @@
 import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
-import type { AppDeps } from '../app.js';
+import type { Config } from '../config.js';
+import type { Db } from '../db/knex.js';
 import { municipalitiesRepository } from '../municipalities/municipalities.repository.js';
-import { effectiveK } from '../surveys/anonymity.js';
+import { effectiveK, suppressBelowK } from '../shared/k-anonymity.js';
 import { combineProgress, median } from '../elearning/elearning.stats.js';
 import { LEARNER_GROUPS, LEARNER_GROUP_LABELS } from '../elearning/learners.js';
 import type { DashboardService } from './dashboard.service.js';
 import type { Dialect, ReadinessFilter } from './readiness.export.js';
+import { formatDecimal } from '../web/format.js';
 
 /**
  * The first ten columns are the export's original ones (BI tools read them by name); the rest were added.
@@ -54,7 +56,7 @@ export type LearningRow = {
   median_forsoeg_til_bestaaet: number | null;
 };
 
-type ExportDeps = Pick<AppDeps, 'db' | 'config'> & {
+type ExportDeps = { db: Db; config: Pick<Config, 'kThreshold'> } & {
   dashboards: Pick<DashboardService, 'learningByMunicipality'>;
 };
 
@@ -91,15 +93,17 @@ export async function learningRows(deps: ExportDeps, filter: ReadinessFilter = {
         bestaaet: f.passed,
         bestaaelsesprocent: pct(f.passRateOfRegistered),
         gennemsnit_bedste_score:
-          cell.bestScores.length >= k
-            ? Math.round((10 * cell.bestScores.reduce((a, b) => a + b, 0)) / cell.bestScores.length) / 10
-            : null,
+          suppressBelowK(cell.bestScores.length, k)
+            ? null
+            : Math.round((10 * cell.bestScores.reduce((a, b) => a + b, 0)) / cell.bestScores.length) / 10,
         begyndt: f.started,
         alle_moduler_gennemfoert: f.completedAll,
         tog_testen: f.tested,
         bestaaet_pct_af_dem_der_tog_testen: pct(f.passRateOfTested),
         bestaaet_pct_af_tilmeldte: pct(f.passRateOfRegistered),
-        median_forsoeg_til_bestaaet: cell.attemptsToPass.length >= k ? median(cell.attemptsToPass) : null,
+        median_forsoeg_til_bestaaet: suppressBelowK(cell.attemptsToPass.length, k)
+          ? null
+          : median(cell.attemptsToPass),
       });
     }
   }
@@ -113,7 +117,7 @@ export function learningCsvStream(
   dialect: Dialect = 'excel',
 ): Readable {
   const excel = dialect === 'excel';
-  const num = (x: number | null) => (x === null ? '' : excel ? x.toFixed(1).replace('.', ',') : x.toFixed(1));
+  const num = (x: number | null) => (x === null ? '' : excel ? formatDecimal(x, 1) : x.toFixed(1));
   const csv = stringify({
     delimiter: excel ? ';' : ',',
     record_delimiter: '\r\n',

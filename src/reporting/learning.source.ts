@@ -8,17 +8,22 @@ import {
 } from '../elearning/elearning.stats.js';
 import { LEARNER_GROUPS, LEARNER_GROUP_LABELS } from '../elearning/learners.js';
 import type { EvaluationSummary, LearningFigures, LearningSource } from './dashboard.service.js';
-import { createEvaluationsService, type EvaluationReport } from '../elearning/evaluations.service.js';
-import type { Clock } from '../shared/clock.js';
+import {
+  evaluationReport,
+  type EvaluationReport,
+  type EvaluationsService,
+} from '../elearning/evaluations.service.js';
 
 /** E-learning figures for the dashboards, from the e-learning feature's statistics. */
-export function createLearningSource(
-  db: Db,
-  content: ElearningContent,
-  clock: Clock,
-  kThreshold: number,
-): LearningSource {
-  const evaluations = createEvaluationsService({ db, clock, content, kThreshold });
+export function createLearningSource({
+  db,
+  content,
+  evaluations,
+}: {
+  db: Db;
+  content: ElearningContent;
+  evaluations: EvaluationsService;
+}): LearningSource {
   const summary = (kind: 'elearning' | 'classroom', r: EvaluationReport): EvaluationSummary => ({
     kind,
     title: content.evaluations[kind].title,
@@ -77,19 +82,14 @@ export function createLearningSource(
           list.push(JSON.parse(r.answers) as Record<string, number>);
           byCode.set(Number(r.municipality_code), list);
         }
-        return [...byCode.values()].map((answers) => {
-          const suppressed = answers.length < evaluations.k;
-          const items = content.evaluations[kind].items.map((item) => {
-            const values = answers.map((a) => a[item.id]).filter((v): v is number => typeof v === 'number');
-            return {
-              id: item.id,
-              kind: item.kind,
-              text: item.text,
-              mean: suppressed || !values.length ? null : values.reduce((x, y) => x + y, 0) / values.length,
-            };
-          });
-          return { n: answers.length, k: evaluations.k, suppressed, items, comments: null };
-        });
+        // The same rule as each municipality's own report; comments are not read, the national view has none.
+        return [...byCode.values()].map((answers) =>
+          evaluationReport(
+            content.evaluations[kind],
+            answers.map((a) => ({ answers: a, comment: null })),
+            evaluations.k,
+          ),
+        );
       };
       return {
         ...sum(rows),

@@ -1,14 +1,14 @@
 import { Readable, PassThrough } from 'node:stream';
 import { stringify } from 'csv-stringify';
-import type { AppDeps } from '../app.js';
-import { systemClock } from '../shared/clock.js';
+import type { DbOrTrx } from '../db/knex.js';
 import { municipalitiesRepository, type Municipality } from '../municipalities/municipalities.repository.js';
 import { toRound, type Round } from '../surveys/rounds.repository.js';
 import { ELEMENTS, ELEMENT_LABELS, SURVEY_GROUPS, SURVEY_GROUP_LABELS } from '../surveys/groups.js';
-import { effectiveK, POOL_LABEL, type PublishedCell } from '../surveys/anonymity.js';
+import { POOL_LABEL, type PublishedCell } from '../surveys/anonymity.js';
 import { STATUS_LABELS, roundOne } from '../surveys/scoring.js';
 import { ROUND_SHORT } from '../surveys/rounds.service.js';
-import { createAggregateStore, type RoundAggregate } from '../surveys/aggregates.js';
+import type { AggregateStore, RoundAggregate } from '../surveys/aggregates.js';
+import { formatDecimal } from '../web/format.js';
 
 export const READINESS_COLUMNS = [
   'kommunekode',
@@ -38,7 +38,8 @@ export type ReadinessRow = {
   gennemsnit: number | null;
   status: string;
 };
-type Deps = Pick<AppDeps, 'db' | 'instruments' | 'config'> & { clock?: AppDeps['clock'] };
+/** `db` may be a transaction: the results mail builds its attachment inside the round's close. */
+type Deps = { db: DbOrTrx; aggregates: Pick<AggregateStore, 'forRounds'> };
 
 function rowsOfRound(m: Municipality, round: Round, agg: RoundAggregate): ReadinessRow[] {
   const base = {
@@ -88,12 +89,6 @@ function rowsOfRound(m: Municipality, round: Round, agg: RoundAggregate): Readin
 
 /** Readiness rows, one per municipality × closed round × group × element, a round at a time (memory stays flat). */
 export async function* readinessRows(deps: Deps, filter: ReadinessFilter = {}): AsyncGenerator<ReadinessRow> {
-  const store = createAggregateStore({
-    db: deps.db,
-    instruments: deps.instruments,
-    k: effectiveK(deps.config.kThreshold),
-    clock: deps.clock ?? systemClock,
-  });
   const municipalities = (await municipalitiesRepository.list(deps.db)).filter(
     (m) =>
       (filter.municipalityCode === undefined || m.code === filter.municipalityCode) &&
@@ -107,7 +102,7 @@ export async function* readinessRows(deps: Deps, filter: ReadinessFilter = {}): 
   const rounds = (await q).map(toRound).filter((r) => byCode.has(r.municipalityCode));
   for (let i = 0; i < rounds.length; i += 50) {
     const batch = rounds.slice(i, i + 50);
-    const aggs = await store.forRounds(batch);
+    const aggs = await deps.aggregates.forRounds(batch, deps.db);
     for (const round of batch) {
       for (const row of rowsOfRound(byCode.get(round.municipalityCode)!, round, aggs.get(round.id)!))
         yield row;
@@ -115,8 +110,9 @@ export async function* readinessRows(deps: Deps, filter: ReadinessFilter = {}): 
   }
 }
 
-const formatNumber = (x: number | null, dialect: Dialect) =>
-  x === null ? '' : dialect === 'excel' ? x.toFixed(1).replace('.', ',') : x.toFixed(1);
+/** One decimal: a comma for Danish Excel, a dot for RFC 4180. */
+const csvNumber = (x: number | null, dialect: Dialect) =>
+  x === null ? '' : dialect === 'excel' ? formatDecimal(x, 1) : x.toFixed(1);
 
 /** The readiness export as CSV: Danish Excel (BOM, `;`, decimal comma, CRLF) or RFC 4180 (comma, dot). */
 export function readinessCsvStream(
@@ -135,7 +131,7 @@ export function readinessCsvStream(
   const source = Readable.from(
     (async function* () {
       for await (const r of readinessRows(deps, filter)) {
-        yield { ...r, bolge: r.bolge ?? '', gennemsnit: formatNumber(r.gennemsnit, dialect) };
+        yield { ...r, bolge: r.bolge ?? '', gennemsnit: csvNumber(r.gennemsnit, dialect) };
       }
     })(),
   );

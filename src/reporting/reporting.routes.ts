@@ -1,6 +1,9 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { AppDeps } from '../app.js';
+import type { Config } from '../config.js';
+import type { Db } from '../db/knex.js';
+import type { Clock } from '../shared/clock.js';
+import type { AggregateStore } from '../surveys/aggregates.js';
 import { currentUser, handle, idParam, requireRole } from '../web/http.js';
 import { policy } from '../auth/policy.js';
 import { audit } from '../shared/audit.js';
@@ -14,10 +17,11 @@ import {
   SURVEY_GROUP_LABELS,
   isSurveyGroup,
 } from '../surveys/groups.js';
-import { BARRIER_ADVICE, STATUS_LABELS, formatPercent, formatScore } from '../surveys/scoring.js';
+import { BARRIER_ADVICE, STATUS_LABELS, formatScore } from '../surveys/scoring.js';
+import { formatDecimal, formatNumber, formatPercent } from '../web/format.js';
 import { ROUND_LABELS, ROUND_SHORT, STATE_LABELS } from '../surveys/rounds.service.js';
-import { effectiveK } from '../surveys/anonymity.js';
-import { STATUS_WORD, type DashboardService } from './dashboard.service.js';
+import { effectiveK } from '../shared/k-anonymity.js';
+import { CHECKPOINT_STATUS_LABELS, type DashboardService } from './dashboard.service.js';
 import {
   readinessCsvStream,
   writeReadinessXlsx,
@@ -38,9 +42,11 @@ const view = {
   ROUND_LABELS,
   ROUND_SHORT,
   STATE_LABELS,
-  STATUS_WORD,
+  CHECKPOINT_STATUS_LABELS,
   formatScore,
   formatPercent,
+  formatDecimal,
+  formatNumber,
 };
 
 const filterSchema = z.object({
@@ -61,7 +67,15 @@ function filterOf(req: Request) {
 }
 
 /** Dashboards for project leaders and KOMBIT, and KOMBIT's downloads. */
-export function reportingRoutes(deps: AppDeps & { dashboards: DashboardService }): Router {
+type Deps = {
+  db: Db;
+  clock: Clock;
+  config: Pick<Config, 'kThreshold'>;
+  aggregates: AggregateStore;
+  dashboards: DashboardService;
+};
+
+export function reportingRoutes(deps: Deps): Router {
   const router = Router();
   // The figures of a dashboard are computed once per change of the database (and day), not on every view.
   const figures = createUnchangedCache(deps.db);

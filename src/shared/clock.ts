@@ -39,26 +39,3 @@ export function addMonths(day: string, months: number): string {
   target.setUTCDate(Math.min(d, last));
   return isoDay(target);
 }
-
-// One formatter for the process: toLocaleDateString would build a new one on every call.
-const danishDate = new Intl.DateTimeFormat('da-DK', {
-  day: 'numeric',
-  month: 'long',
-  year: 'numeric',
-  timeZone: 'Europe/Copenhagen',
-});
-
-/** Danish date, e.g. 7. december 2026. */
-const danishDays = new Map<string, string>();
-
-export function formatDanishDate(day: string | Date | null): string {
-  if (!day) return '–';
-  if (typeof day !== 'string') return danishDate.format(day);
-  const key = day.slice(0, 10);
-  let text = danishDays.get(key);
-  if (text === undefined) {
-    text = danishDate.format(new Date(`${key}T12:00:00Z`));
-    if (danishDays.size < 10_000) danishDays.set(key, text);
-  }
-  return text;
-}

@@ -38,6 +38,16 @@ export class ValidationError extends AppError {
   }
 }
 
+/** An import refused as a whole, with the line-numbered reasons. */
+export class ImportRejected extends ValidationError {
+  constructor(
+    message: string,
+    public readonly problems: Array<{ line: number; reason: string }>,
+  ) {
+    super(message);
+  }
+}
+
 export class Conflict extends AppError {
   constructor(message: string) {
     super('conflict', message, 409);

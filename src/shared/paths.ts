@@ -17,3 +17,5 @@ export const projectRoot = findRoot(path.dirname(fileURLToPath(import.meta.url))
 export const viewsDir = path.join(projectRoot, 'views');
 export const publicDir = path.join(projectRoot, 'public');
 export const contentDir = path.join(projectRoot, 'content');
+/** Where the e-learning content lives. */
+export const ELEARNING_CONTENT_DIR = path.join(contentDir, 'elearning');

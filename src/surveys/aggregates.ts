@@ -1,4 +1,4 @@
-import type { Db } from '../db/knex.js';
+import type { DbOrTrx } from '../db/knex.js';
 import type { Clock } from '../shared/clock.js';
 import { SURVEY_GROUPS, type SurveyGroup } from './groups.js';
 import type { Instrument } from './instrument.js';
@@ -10,7 +10,7 @@ import { freezeRates } from './rates.js';
 
 /** Respondent scores per group for one round, straight from the anonymous responses. */
 export async function respondentsOfRound(
-  db: Db,
+  db: DbOrTrx,
   round: Round,
   instruments: Map<number, Instrument>,
 ): Promise<Map<SurveyGroup, RespondentScores[]>> {
@@ -44,7 +44,7 @@ export type RoundAggregate = {
 
 /** Computes a round's publication from its anonymous responses. */
 export async function computeAggregate(
-  db: Db,
+  db: DbOrTrx,
   instruments: Map<number, Instrument>,
   k: number,
   round: Round,
@@ -70,13 +70,15 @@ export function createAggregateStore({
   k,
   clock,
 }: {
-  db: Db;
+  db: DbOrTrx;
   instruments: Map<number, Instrument>;
   k: number;
   clock: Clock;
 }) {
+  const home = db;
   return {
-    async forRound(round: Round): Promise<RoundAggregate> {
+    /** `db` reads (and stores) inside a caller's transaction when given. */
+    async forRound(round: Round, db: DbOrTrx = home): Promise<RoundAggregate> {
       if (round.state !== 'closed') return computeAggregate(db, instruments, k, round);
       const row = await db('round_aggregates').where({ round_id: round.id }).first();
       if (row && Number(row.k) === k) {
@@ -105,7 +107,7 @@ export function createAggregateStore({
     },
 
     /** Aggregates of many closed rounds at once: cached rows in one query, the rest computed and stored. */
-    async forRounds(rounds: Round[]): Promise<Map<number, RoundAggregate>> {
+    async forRounds(rounds: Round[], db: DbOrTrx = home): Promise<Map<number, RoundAggregate>> {
       const out = new Map<number, RoundAggregate>();
       const closed = rounds.filter((r) => r.state === 'closed');
       for (let i = 0; i < closed.length; i += 500) {
@@ -121,7 +123,7 @@ export function createAggregateStore({
           });
         }
       }
-      for (const r of rounds) if (!out.has(r.id)) out.set(r.id, await this.forRound(r));
+      for (const r of rounds) if (!out.has(r.id)) out.set(r.id, await this.forRound(r, db));
       return out;
     },
   };

@@ -1,3 +1,4 @@
+import { effectiveK, suppressBelowK } from '../shared/k-anonymity.js';
 import { ELEMENTS, SURVEY_GROUPS, SURVEY_GROUP_LABELS, type ElementKey, type SurveyGroup } from './groups.js';
 import {
   barrierDistribution,
@@ -10,18 +11,10 @@ import {
   type Status,
 } from './scoring.js';
 
-/** The threshold may be configured higher, never lower than this. */
-export const MIN_K = 3;
-/** Free-text comments are only shown from this many respondents in the municipality-round. */
-export const COMMENT_MIN_RESPONDENTS = 10;
+// The composition root still imports effectiveK from here; every other caller uses shared/k-anonymity.
+export { effectiveK };
 export const POOL_LABEL = 'Øvrige grupper';
 export const TOTAL_LABEL = 'Alle grupper';
-
-/** The threshold actually applied: a configured k below 3 (or fractional) is never honoured as such. */
-export function effectiveK(k: number): number {
-  if (Number.isNaN(k)) throw new RangeError('k must be a number');
-  return Math.max(MIN_K, Math.floor(k));
-}
 
 export type GroupInput = { group: SurveyGroup; respondents: RespondentScores[] };
 
@@ -105,17 +98,17 @@ export function publishRound(groups: GroupInput[], k: number): Publication {
   const sizeOf = (g: SurveyGroup) => respondentsOf(g).length;
   const totalRespondents = present.reduce((sum, g) => sum + sizeOf(g), 0);
 
-  if (totalRespondents < kk) {
+  if (suppressBelowK(totalRespondents, kk)) {
     return { k: kk, totalRespondents, belowK: true, cells: [], suppressedGroups: present, total: null };
   }
 
-  const visible = present.filter((g) => sizeOf(g) >= kk);
-  const pooled = present.filter((g) => sizeOf(g) < kk);
+  const visible = present.filter((g) => !suppressBelowK(sizeOf(g), kk));
+  const pooled = present.filter((g) => suppressBelowK(sizeOf(g), kk));
   let poolSize = pooled.reduce((sum, g) => sum + sizeOf(g), 0);
   // A non-empty pool below k would be hidden, and then total − visible would reveal it: pull in the
   // smallest visible group (first in SURVEY_GROUPS order on ties) until the pool reaches k.
   // This always ends with poolSize ≥ k, because the total is ≥ k.
-  while (pooled.length > 0 && poolSize < kk && visible.length > 0) {
+  while (pooled.length > 0 && suppressBelowK(poolSize, kk) && visible.length > 0) {
     let smallest = 0;
     for (let i = 1; i < visible.length; i++) {
       if (sizeOf(visible[i]!) < sizeOf(visible[smallest]!)) smallest = i;
@@ -155,20 +148,4 @@ export function combineCells(cells: Array<Pick<PublishedCell, 'n' | 'scores'>>):
     }),
   ) as Record<ElementKey, ElementStat>;
   return withStatus(stats);
-}
-
-/** Comments pooled per municipality-round, trimmed and shuffled; none below 10 respondents. */
-export function publishComments(
-  comments: string[],
-  respondents: number,
-  rng: () => number = Math.random,
-): string[] {
-  if (!(respondents >= COMMENT_MIN_RESPONDENTS)) return [];
-  const out = comments.map((c) => c.trim()).filter((c) => c.length > 0);
-  // Fisher–Yates; the clamp guards against an rng that returns exactly 1.
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.min(i, Math.floor(rng() * (i + 1)));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
 }

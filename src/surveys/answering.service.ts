@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Db } from '../db/knex.js';
-import { formatDanishDate } from '../shared/clock.js';
+import { formatDanishDate } from '../web/format.js';
 import { AppError, Conflict, Forbidden, NotFound, ValidationError } from '../shared/errors.js';
 import type { ParticipantAccess } from '../links/participant-access.js';
 import { toRound, type Round } from './rounds.repository.js';

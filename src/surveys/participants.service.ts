@@ -147,8 +147,29 @@ const toParticipant = (r: Record<string, unknown>): Participant => ({
 });
 
 /** The project leader's participant list: import, add, edit, remove. */
-export function createParticipantsService({ db, clock }: { db: Db; clock: Clock }) {
-  return {
+export function createParticipantsService({
+  db,
+  clock,
+  purgeAfterDays,
+}: {
+  db: Db;
+  clock: Clock;
+  /** Lists and links of a municipality are purged this many days after its round 3/3 closed. */
+  purgeAfterDays: number;
+}) {
+  const service = {
+    /** Purges participant lists and links of municipalities whose round 3/3 closed `purgeAfterDays` ago. */
+    async purgeDue(): Promise<number[]> {
+      const cutoff = new Date(clock.now().getTime() - purgeAfterDays * 86_400_000);
+      const codes = await db('survey_rounds as r')
+        .where({ 'r.round_no': 3, 'r.state': 'closed' })
+        .andWhere('r.closed_at', '<=', cutoff)
+        .whereExists(db('participants as p').whereRaw('p.municipality_code = r.municipality_code'))
+        .pluck('r.municipality_code');
+      for (const code of codes) await db.transaction((trx) => service.purgeMunicipality(trx, Number(code)));
+      return codes.map(Number);
+    },
+
     async list(code: number): Promise<Participant[]> {
       const rows = await db('participants')
         .where({ municipality_code: code })
@@ -362,6 +383,7 @@ export function createParticipantsService({ db, clock }: { db: Db; clock: Clock 
       return people.length;
     },
   };
+  return service;
 }
 export type ParticipantsService = ReturnType<typeof createParticipantsService>;
 
@@ -393,16 +415,4 @@ async function erasePeople(trx: DbOrTrx, people: Array<{ id: number; email: stri
       }
     }
   }
-}
-
-/** Count of invited participants per group (for response rates). */
-export async function invitedPerGroup(db: DbOrTrx, code: number): Promise<Record<SurveyGroup, number>> {
-  const rows = await db('participants')
-    .where({ municipality_code: code })
-    .groupBy('survey_group')
-    .select('survey_group')
-    .count<{ survey_group: string; n: number }[]>({ n: '*' });
-  const out = Object.fromEntries(SURVEY_GROUPS.map((g) => [g, 0])) as Record<SurveyGroup, number>;
-  for (const r of rows) if (isSurveyGroup(r.survey_group)) out[r.survey_group] = Number(r.n);
-  return out;
 }

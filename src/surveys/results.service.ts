@@ -1,7 +1,8 @@
-import type { Db } from '../db/knex.js';
+import type { Db, DbOrTrx } from '../db/knex.js';
 import { NotFound } from '../shared/errors.js';
 import { ELEMENTS, SURVEY_GROUPS, SURVEY_GROUP_LABELS, type ElementKey, type SurveyGroup } from './groups.js';
-import { publishComments, type Publication, type PublishedCell } from './anonymity.js';
+import { publishComments } from '../shared/k-anonymity.js';
+import type { Publication, PublishedCell } from './anonymity.js';
 import type { AggregateStore } from './aggregates.js';
 import { responseRate, trend } from './scoring.js';
 import { roundsRepository, type Round } from './rounds.repository.js';
@@ -26,18 +27,19 @@ export type RoundResults = {
 /** A round's results as the project leader sees them, through the one scoring and anonymity modules. */
 export function createResultsService({ db, store }: { db: Db; store: AggregateStore }) {
   /** The one published form of a round: stored once when closed, computed for an open one. */
-  async function publicationOf(round: Round): Promise<Publication> {
-    return (await store.forRound(round)).publication;
+  async function publicationOf(round: Round, dbx: DbOrTrx = db): Promise<Publication> {
+    return (await store.forRound(round, dbx)).publication;
   }
 
   return {
     publicationOf,
 
-    async forRound(municipalityCode: number, roundId: number): Promise<RoundResults> {
-      const round = await roundsRepository.byId(db, roundId);
+    /** `dbx` reads inside a caller's transaction (SQLite has one connection; a close must be visible). */
+    async forRound(municipalityCode: number, roundId: number, dbx: DbOrTrx = db): Promise<RoundResults> {
+      const round = await roundsRepository.byId(dbx, roundId);
       if (!round || round.municipalityCode !== municipalityCode) throw new NotFound('Runden findes ikke.');
-      const publication = await publicationOf(round);
-      const frozen = (await ratesFor(db, [round])).get(round.id)!;
+      const publication = await publicationOf(round, dbx);
+      const frozen = (await ratesFor(dbx, [round])).get(round.id)!;
       const rates = SURVEY_GROUPS.map((g) => ({
         group: g,
         label: SURVEY_GROUP_LABELS[g],
@@ -50,11 +52,11 @@ export function createResultsService({ db, store }: { db: Db; store: AggregateSt
 
       const trendRows: RoundResults['trend'] = [];
       if (round.roundNo > 1 && !publication.belowK) {
-        const first = (await roundsRepository.forMunicipality(db, municipalityCode)).find(
+        const first = (await roundsRepository.forMunicipality(dbx, municipalityCode)).find(
           (r) => r.roundNo === 1 && r.state === 'closed',
         );
         if (first) {
-          const base = await publicationOf(first);
+          const base = await publicationOf(first, dbx);
           const baseCells = new Map(
             [...base.cells, ...(base.total ? [base.total] : [])].map((c) => [
               `${c.key}:${c.groups.join(',')}`,
@@ -74,13 +76,13 @@ export function createResultsService({ db, store }: { db: Db; store: AggregateSt
         }
       }
 
-      const commentRows = await db('survey_responses')
+      const commentRows = await dbx('survey_responses')
         .where({ round_id: roundId })
         .whereNotNull('comment')
         .pluck('comment');
       const comments =
         round.state === 'closed'
-          ? publishComments(commentRows as string[], publication.totalRespondents)
+          ? publishComments(commentRows as string[], publication.totalRespondents, publication.k)
           : [];
       return {
         round,

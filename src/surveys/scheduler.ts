@@ -1,10 +1,11 @@
 import { safeError, type Logger } from '../shared/logger.js';
-import type { SurveyServices } from './surveys.services.js';
+import type { RoundsService } from './rounds.service.js';
+import type { ParticipantsService } from './participants.service.js';
 import { isDatabaseUnavailable } from '../db/retry.js';
 
 /** Runs the rounds tick on an interval; every instance may run it, the tick is idempotent. */
 export function startScheduler(
-  surveys: Pick<SurveyServices, 'rounds' | 'purgeDue'>,
+  surveys: { rounds: Pick<RoundsService, 'tick'>; participants: Pick<ParticipantsService, 'purgeDue'> },
   logger: Logger,
   intervalSeconds: number,
   onClosed?: (roundId: number) => Promise<void>,
@@ -23,7 +24,7 @@ export function startScheduler(
         logger.info({ events: events.map((e) => `${e.type}:${e.roundId}`) }, 'scheduler tick');
       // A closed round's published aggregate is computed once now, not on the first dashboard view.
       for (const e of events) if (e.type === 'closed' && onClosed) await onClosed(e.roundId);
-      const purged = await surveys.purgeDue();
+      const purged = await surveys.participants.purgeDue();
       if (purged.length) logger.info({ municipalities: purged }, 'participant lists purged');
       onTick?.('ok');
     } catch (err) {

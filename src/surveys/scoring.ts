@@ -1,3 +1,5 @@
+import { roundHalfAway } from '../shared/numbers.js';
+import { formatDecimal } from '../web/format.js';
 import { ELEMENTS, type ElementKey } from './groups.js';
 
 /** A Likert answer; null is "ved ikke" or unanswered and counts as no answer. */
@@ -26,15 +28,6 @@ const INDSATS_TO = 3.0;
 
 function mapElements<T>(f: (e: ElementKey) => T): Record<ElementKey, T> {
   return Object.fromEntries(ELEMENTS.map((e) => [e, f(e)])) as Record<ElementKey, T>;
-}
-
-/** Half away from zero; toPrecision strips binary noise so 3.05 rounds like the 3,05 a person reads. */
-function roundTo(x: number, decimals: number): number {
-  if (!Number.isFinite(x)) return x;
-  const factor = 10 ** decimals;
-  const scaled = Number((Math.abs(x) * factor).toPrecision(12));
-  const rounded = (Math.sign(x) * Math.round(scaled)) / factor;
-  return rounded === 0 ? 0 : rounded;
 }
 
 /** Element scores for one response; item ids missing from the map (another instrument version) are ignored. */
@@ -66,7 +59,7 @@ export function groupElementScores(respondents: RespondentScores[]): Record<Elem
 
 /** One decimal, half away from zero, as every score is shown. */
 export function roundOne(x: number): number {
-  return roundTo(x, 1);
+  return roundHalfAway(x, 1);
 }
 
 /** Classified on the value as shown, so a score displayed as 3,0 is always an indsatsområde. */
@@ -128,14 +121,8 @@ export function responseRate(answered: number, invited: number): number | null {
   return Math.min(1, Math.max(0, answered / invited));
 }
 
-/** Danish score with one decimal and a decimal comma; '–' when there is no score. */
+/** A score as every score is shown: one decimal (see roundOne), Danish comma; '–' when there is no score. */
 export function formatScore(x: number | null): string {
   if (x === null || !Number.isFinite(x)) return '–';
-  return roundOne(x).toFixed(1).replace('.', ',');
-}
-
-/** Danish whole percent, e.g. '46 %'; '–' when there is no rate. */
-export function formatPercent(rate: number | null): string {
-  if (rate === null || !Number.isFinite(rate)) return '–';
-  return `${roundTo(rate * 100, 0)} %`;
+  return formatDecimal(roundOne(x), 1);
 }

@@ -8,7 +8,7 @@ import { policy } from '../auth/policy.js';
 import { participantFor } from '../links/participant-access.js';
 import type { LinkService } from '../links/links.service.js';
 import { Forbidden, NotFound, Unauthenticated, ValidationError } from '../shared/errors.js';
-import { addDays, isoDay, type Clock } from '../shared/clock.js';
+import { isoDay, type Clock } from '../shared/clock.js';
 import { audit } from '../shared/audit.js';
 import { municipalitiesRepository } from '../municipalities/municipalities.repository.js';
 import { SURVEY_GROUP_LABELS } from './groups.js';
@@ -30,7 +30,6 @@ type Deps = {
   results: ResultsService;
   links: LinkService;
   rounds: RoundsService;
-  linkValidDays: number;
 };
 
 const participantForm = z.object({
@@ -224,7 +223,7 @@ export function surveysRoutes(deps: Deps): Router {
       // A closed round shows its frozen figures, which an erasure or purge of people does not change.
       const rates = await ratesFor(db, rounds);
       const figures = new Map(rounds.map((r) => [r.id, totals(rates.get(r.id)!)]));
-      const canManage = user.roles.includes('projektleder');
+      const canManage = policy.canManageMunicipality(user, code);
       const notInvited = new Map<number, number>();
       if (canManage)
         for (const r of rounds.filter((x) => x.state === 'open'))
@@ -445,9 +444,7 @@ export function surveysRoutes(deps: Deps): Router {
         throw new ValidationError('Runden er lukket; der kan ikke laves nye links.');
       const participants = await deps.participants.list(code);
       const now = deps.clock.now();
-      const expiresAt = new Date(
-        `${addDays(round.closesOn > isoDay(now) ? round.closesOn : isoDay(now), deps.linkValidDays)}T00:00:00Z`,
-      );
+      const expiresAt = deps.links.surveyLinkExpiry(round.closesOn, isoDay(now));
       const lines = await db.transaction(async (trx) => {
         await trx('personal_links')
           .where({ round_id: round.id, purpose: 'survey' })

@@ -1,7 +1,7 @@
 import multer from 'multer';
-import { formatDanishDate } from '../shared/clock.js';
+import { formatDanishDate, formatPercent } from '../web/format.js';
 import { ELEMENTS, ELEMENT_LABELS, SURVEY_GROUPS, SURVEY_GROUP_LABELS } from './groups.js';
-import { BARRIER_ADVICE, STATUS_LABELS, formatPercent, formatScore } from './scoring.js';
+import { BARRIER_ADVICE, STATUS_LABELS, formatScore } from './scoring.js';
 import { ROUND_LABELS, ROUND_SHORT, STATE_LABELS } from './rounds.service.js';
 
 /** CSV uploads (participants, waves): in memory, one file of at most 2 MB. */

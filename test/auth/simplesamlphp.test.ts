@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { buildDeps } from '../../src/container.js';
+import { buildContainer } from '../../src/container.js';
 import { createApp } from '../../src/app.js';
 import { generateKeyPair } from '../../src/auth/saml/keys.js';
 import { createLogger } from '../../src/shared/logger.js';
@@ -120,7 +120,7 @@ describe.skipIf(unavailable)('login and logout through SimpleSAMLphp as the IdP'
       SAML_SP_CERT: path.join(dir, 'sp-cert.pem'),
       SAML_REQUIRE_ENCRYPTED: 'true',
     };
-    const deps = await buildDeps(loadConfig(env), createLogger('silent'), { db: owned.db });
+    const deps = await buildContainer(loadConfig(env), createLogger('silent'), { db: owned.db });
     cleanups.push(async () => deps.saml.idp.stop());
     // Two instances on one database: A is the URL the IdP knows; B serves the same sessions.
     const a = http.createServer(createApp(deps));

@@ -15,7 +15,8 @@ import {
 } from '../../src/auth/saml/dev-idp/token.js';
 import { certBody, generateKeyPair, type KeyPair } from '../../src/auth/saml/keys.js';
 import { loadIdpSource } from '../../src/auth/saml/idp-metadata.js';
-import { createApp, type AppDeps } from '../../src/app.js';
+import { createApp } from '../../src/app.js';
+import type { Container } from '../../src/container.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { csrfFrom, tokenInput } from '../support/saml.js';
@@ -93,7 +94,7 @@ function readSignedRedirect(location: string, kind: 'SAMLRequest' | 'SAMLRespons
  */
 async function idpAnswer(
   agent: ReturnType<typeof request.agent>,
-  opts: { deps?: AppDeps; signer?: KeyPair; encCert?: string; nameId?: string } = {},
+  opts: { deps?: Container; signer?: KeyPair; encCert?: string; nameId?: string } = {},
 ) {
   const deps = opts.deps ?? t.deps;
   const signer = opts.signer ?? idpKeys;

@@ -3,7 +3,8 @@ import request from 'supertest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { agentWithLink, content } from '../elearning/support.js';
 import { seedDemoData } from '../../src/demo/demo.seed.js';
-import { CODE_ALPHABET, CODE_LENGTH, formatCode } from '../../src/elearning/certificates.js';
+import { CODE_LENGTH, formatCode } from '../../src/elearning/certificates.js';
+import { CODE_ALPHABET } from '../../src/shared/random.js';
 import { modulePages, moduleExercises } from '../../src/elearning/elearning.service.js';
 import { progressByMunicipalityAndGroup } from '../../src/elearning/elearning.stats.js';
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ContentError, loadElearningContent, renderMarkdown } from '../../src/elearning/content.loader.js';
-import { ELEARNING_CONTENT_DIR } from '../../src/elearning/elearning.routes.js';
+import { ELEARNING_CONTENT_DIR } from '../../src/shared/paths.js';
 
 const temps: string[] = [];
 function copyContent(): string {

@@ -11,7 +11,7 @@ import {
   keyPositionProblems,
   loadElearningContent,
 } from '../../src/elearning/content.loader.js';
-import { ELEARNING_CONTENT_DIR } from '../../src/elearning/elearning.routes.js';
+import { ELEARNING_CONTENT_DIR } from '../../src/shared/paths.js';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { drawAttempt, seededRng, shuffle, QUESTIONS_PER_ATTEMPT } from '../../src/elearning/quiz.draw.js';
+import { drawAttempt, QUESTIONS_PER_ATTEMPT } from '../../src/elearning/quiz.draw.js';
+import { seededRng, shuffle } from '../../src/shared/random.js';
 import { bestAttempt, hasPassed, isAnswerCorrect, percentOf } from '../../src/elearning/quiz.scoring.js';
 import { pointBiserial } from '../../src/elearning/elearning.stats.js';
 import { formatPath } from '../../src/elearning/content.loader.js';

@@ -5,7 +5,7 @@ import { FixedClock } from '../../src/shared/clock.js';
 import { ensureLearner, type LearnerIdentity } from '../../src/elearning/learners.js';
 import { createQuizService } from '../../src/elearning/quiz.service.js';
 import { createElearningService, modulePages } from '../../src/elearning/elearning.service.js';
-import { seededRng } from '../../src/elearning/quiz.draw.js';
+import { seededRng } from '../../src/shared/random.js';
 import { progressByMunicipalityAndGroup, questionStats } from '../../src/elearning/elearning.stats.js';
 import { content, handInWith } from './support.js';
 

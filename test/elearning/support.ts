@@ -6,7 +6,7 @@ import { loginThroughDevIdp } from '../support/saml.js';
 import { createLinkService, type LinkPurpose } from '../../src/links/links.service.js';
 import { systemClock } from '../../src/shared/clock.js';
 import { loadElearningContent } from '../../src/elearning/content.loader.js';
-import { ELEARNING_CONTENT_DIR } from '../../src/elearning/elearning.routes.js';
+import { ELEARNING_CONTENT_DIR } from '../../src/shared/paths.js';
 import type { QuizService } from '../../src/elearning/quiz.service.js';
 import type { Learner } from '../../src/elearning/learners.js';
 

@@ -5,7 +5,6 @@ import ExcelJS from 'exceljs';
 import { createTestApp, FixedClock, type TestApp } from '../support/app.js';
 import { addParticipant, answerAll, roundId } from '../surveys/support.js';
 import { headerAddresses, startSmtpSink, toAddresses, type SmtpSink } from './support.js';
-import { createSurveyServices } from '../../src/surveys/surveys.services.js';
 import { createMailWorker, type MailWorker } from '../../src/mail/mail.worker.js';
 import { readinessCsvBuffer } from '../../src/reporting/readiness.export.js';
 
@@ -80,7 +79,7 @@ beforeAll(async () => {
   for (let i = 1; i <= 5; i++) await add(`ud${i}@aarhus.example.dk`, 'sagsbehandler-udenfor');
   for (let i = 1; i <= 2; i++) await add(`lj${i}@aarhus.example.dk`, 'leder-jobcenter');
   for (let i = 1; i <= 2; i++) await add(`info${i}@aarhus.example.dk`, 'informationssoegende');
-  await createSurveyServices(t.deps).rounds.setPlan(CODE, { wave: WAVE, goLive: '2027-06-01' }, null);
+  await t.deps.surveys.rounds.setPlan(CODE, { wave: WAVE, goLive: '2027-06-01' }, null);
   round = await roundId(t, CODE, 1);
 });
 afterAll(async () => {
@@ -92,7 +91,7 @@ afterAll(async () => {
 describe('survey mail from invitation to results', () => {
   it('when the scheduler opens the round, then every participant gets an invitation over SMTP and its personal link opens the survey', async () => {
     clock.set(new Date('2026-12-01T06:00:00Z'));
-    const events = await createSurveyServices(t.deps).rounds.tick();
+    const events = await t.deps.surveys.rounds.tick();
     expect(events.filter((e) => e.municipalityCode === CODE).map((e) => e.type)).toEqual(['opened']);
     expect(
       Number(
@@ -150,7 +149,7 @@ describe('survey mail from invitation to results', () => {
       });
 
     clock.set(new Date('2026-12-08T06:00:00Z'));
-    await createSurveyServices(t.deps).rounds.tick();
+    await t.deps.surveys.rounds.tick();
     const before = sink.messages.length;
     expect(await worker.runOnce()).toEqual({ sent: 2, retried: 0, failed: 0 });
     const reminders = sink.messages.slice(before);
@@ -168,7 +167,7 @@ describe('survey mail from invitation to results', () => {
 
   it('when the round closes, then the results mail reaches project leader, head of the benefits centre and the results address with the right numbers and the CSV', async () => {
     clock.set(new Date('2026-12-22T06:00:00Z'));
-    const events = await createSurveyServices(t.deps).rounds.tick();
+    const events = await t.deps.surveys.rounds.tick();
     expect(events.filter((e) => e.municipalityCode === CODE).map((e) => e.type)).toEqual(['closed']);
     const before = sink.messages.length;
     expect(await worker.runOnce()).toEqual({ sent: 2, retried: 0, failed: 0 });
@@ -246,7 +245,7 @@ describe('survey mail from invitation to results', () => {
 
   it('when the scheduler ticks again, then no mail is written or sent twice', async () => {
     const rows = await t.db('outbox').count({ n: '*' }).first();
-    await createSurveyServices(t.deps).rounds.tick();
+    await t.deps.surveys.rounds.tick();
     expect(await t.db('outbox').count({ n: '*' }).first()).toEqual(rows);
     expect(await worker.runOnce()).toEqual({ sent: 0, retried: 0, failed: 0 });
     expect(new Set(sink.messages.map((m) => m.messageId)).size).toBe(sink.messages.length);

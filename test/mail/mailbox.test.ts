@@ -4,7 +4,6 @@ import request from 'supertest';
 import { createTestApp, FixedClock, type TestApp } from '../support/app.js';
 import { addParticipant, roundId } from '../surveys/support.js';
 import { createApp } from '../../src/app.js';
-import { createSurveyServices } from '../../src/surveys/surveys.services.js';
 import { createMailService } from '../../src/mail/mail.service.js';
 import { createMailWorker } from '../../src/mail/mail.worker.js';
 import { devMailboxEnabled } from '../../src/mail/mail.routes.js';
@@ -22,7 +21,7 @@ afterAll(async () => t.close());
 describe('development mailbox', () => {
   it('when no SMTP is configured, then mail is held, the worker sends nothing, and the mailbox lists and shows it', async () => {
     await addParticipant(t, 147, { email: 'karen@frederiksberg.example.dk', name: 'Karen Holm' });
-    const s = createSurveyServices(t.deps);
+    const s = t.deps.surveys;
     await s.rounds.setPlan(147, { wave: 7, goLive: '2027-06-01' }, null);
     await s.rounds.tick();
     const row = await t.db('outbox').where({ kind: 'invitation', municipality_code: 147 }).first();

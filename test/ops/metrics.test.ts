@@ -12,7 +12,6 @@ import { createMailService } from '../../src/mail/mail.service.js';
 import { createMailWorker } from '../../src/mail/mail.worker.js';
 import { outboxRepository, type NewMessage } from '../../src/mail/outbox.repository.js';
 import { startScheduler } from '../../src/surveys/scheduler.js';
-import { createSurveyServices } from '../../src/surveys/surveys.services.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { startupListener } from '../../src/web/readiness.js';
 import { parsePrometheus as parse, type Sample } from '../support/prometheus.js';
@@ -226,7 +225,7 @@ describe('GET /metrics', () => {
 
   it('when rounds are planned and the scheduler ticks, then the round and scheduler series follow', async () => {
     const before = await scrape(t);
-    const surveys = createSurveyServices(t.deps);
+    const surveys = t.deps.surveys;
     await surveys.rounds.setPlan(461, { wave: 2, goLive: '2031-01-15' }, null);
     const ticked = new Promise<'ok' | 'error'>((resolve) => {
       const stop = startScheduler(surveys, createLogger('silent'), 3600, undefined, (outcome) => {

@@ -3,8 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Express } from 'express';
 import { loadConfig } from '../../src/config.js';
-import { buildDeps } from '../../src/container.js';
-import { createApp, type AppDeps } from '../../src/app.js';
+import { buildContainer } from '../../src/container.js';
+import { createApp } from '../../src/app.js';
+import type { Container } from '../../src/container.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { FixedClock, systemClock, type Clock } from '../../src/shared/clock.js';
 import type { Db } from '../../src/db/knex.js';
@@ -14,7 +15,7 @@ export { FixedClock, systemClock };
 
 const varDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parat-var-'));
 
-export type TestApp = { app: Express; deps: AppDeps; db: Db; close: () => Promise<void> };
+export type TestApp = { app: Express; deps: Container; db: Db; close: () => Promise<void> };
 
 /** createApp() on a fresh test database with the development IdP; keys are made once per test file. */
 export async function createTestApp(
@@ -30,7 +31,7 @@ export async function createTestApp(
   });
   const owned = opts.db ? null : await createTestDb();
   const db = opts.db ?? owned!.db;
-  const deps = await buildDeps(config, createLogger('silent'), { db, clock: opts.clock });
+  const deps = await buildContainer(config, createLogger('silent'), { db, clock: opts.clock });
   const app = createApp(deps);
   return { app, deps, db, close: async () => owned?.cleanup() };
 }

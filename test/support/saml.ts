@@ -9,7 +9,7 @@ import {
   wrapResponse,
   type TokenInput,
 } from '../../src/auth/saml/dev-idp/token.js';
-import type { AppDeps } from '../../src/app.js';
+import type { Container } from '../../src/container.js';
 
 /** Reads a hidden input's value out of an HTML page. */
 export function hiddenValue(html: string, name: string): string {
@@ -70,7 +70,7 @@ export async function loginThroughDevIdp(agent: Agent, persona: Persona, next?: 
 
 /** Token pieces for hand-made (and deliberately broken) responses in tests. */
 export function tokenInput(
-  deps: AppDeps,
+  deps: Container,
   requestId: string,
   overrides: Partial<TokenInput> & { cvr?: string; roles?: string[] } = {},
 ): TokenInput {
@@ -96,15 +96,15 @@ export function tokenInput(
   };
 }
 
-export const idpKeys = (deps: AppDeps) => deps.saml.devIdp!.keys;
+export const idpKeys = (deps: Container) => deps.saml.devIdp!.keys;
 
 /** Signed assertion XML (not yet encrypted or wrapped). */
-export const signedAssertion = (deps: AppDeps, t: TokenInput) =>
+export const signedAssertion = (deps: Container, t: TokenInput) =>
   signAssertion(buildAssertionXml(t), idpKeys(deps).key, idpKeys(deps).cert);
 
 /** Wraps assertion XML (encrypting it unless told not to) in a Response and base64-encodes it. */
 export async function responseOf(
-  deps: AppDeps,
+  deps: Container,
   t: TokenInput,
   assertionXml: string,
   encrypt = true,

@@ -2,13 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { ELEMENTS, SURVEY_GROUPS, type ElementKey, type SurveyGroup } from '../../src/surveys/groups.js';
 import {
   combineCells,
-  effectiveK,
-  publishComments,
   publishRound,
   type CellScores,
   type GroupInput,
   type Publication,
 } from '../../src/surveys/anonymity.js';
+import { MIN_K, effectiveK, publishComments } from '../../src/shared/k-anonymity.js';
 import type { RespondentScores } from '../../src/surveys/scoring.js';
 import { seededRng } from '../../src/shared/random.js';
 
@@ -302,27 +301,27 @@ describe('publishComments', () => {
   const kept = ['Mere tid til e-læring', 'Hvornår går vi live?', 'Superbrugerne hjælper meget'];
 
   it('when the round has 9 respondents, then no comments are shown', () => {
-    expect(publishComments(comments, 9)).toEqual([]);
+    expect(publishComments(comments, 9, MIN_K)).toEqual([]);
   });
 
   it('when the round has 10 respondents, then every non-empty comment is shown once, trimmed', () => {
-    const out = publishComments(comments, 10);
+    const out = publishComments(comments, 10, MIN_K);
     expect([...out].sort()).toEqual([...kept].sort());
   });
 
   it('when the rng differs, then the order differs (Fisher–Yates)', () => {
     const abcd = ['a', 'b', 'c', 'd'];
     // rng 0 always swaps with index 0: [d,b,c,a] -> [c,b,d,a] -> [b,c,d,a]
-    expect(publishComments(abcd, 10, () => 0)).toEqual(['b', 'c', 'd', 'a']);
+    expect(publishComments(abcd, 10, MIN_K, () => 0)).toEqual(['b', 'c', 'd', 'a']);
     // rng just below 1 always swaps an element with itself
-    expect(publishComments(abcd, 10, () => 0.999)).toEqual(['a', 'b', 'c', 'd']);
+    expect(publishComments(abcd, 10, MIN_K, () => 0.999)).toEqual(['a', 'b', 'c', 'd']);
     // rng exactly 1 is clamped rather than reading past the end
-    expect(publishComments(abcd, 10, () => 1)).toEqual(['a', 'b', 'c', 'd']);
+    expect(publishComments(abcd, 10, MIN_K, () => 1)).toEqual(['a', 'b', 'c', 'd']);
   });
 
   it('when comments are shuffled, then the input is left as it was', () => {
     const input = ['x', 'y', 'z'];
-    publishComments(input, 12, () => 0);
+    publishComments(input, 12, MIN_K, () => 0);
     expect(input).toEqual(['x', 'y', 'z']);
   });
 });

@@ -2,7 +2,6 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, FixedClock, type TestApp } from '../support/app.js';
 import { csrfFrom } from '../support/saml.js';
-import { createSurveyServices } from '../../src/surveys/surveys.services.js';
 import { agentWithLink, startAttempt, takeAttempt } from '../elearning/support.js';
 import { addParticipant, answerAll, loggedIn, roundId, surveyLink, tokenOf } from './support.js';
 
@@ -42,7 +41,7 @@ async function published(agent: request.Agent, kombitAgent: request.Agent) {
 
 beforeAll(async () => {
   t = await createTestApp({ clock });
-  const s = createSurveyServices(t.deps);
+  const s = t.deps.surveys;
   await s.rounds.setPlan(751, { wave: 4, goLive: '2026-05-01' }, null);
   round = await roundId(t, 751, 1);
   const r1 = await t.db('survey_rounds').where({ id: round }).first('opens_on', 'closes_on');
@@ -142,7 +141,7 @@ describe('erasure and purge keep the published results as they were', () => {
   });
 
   it('when the participant list is purged after round 3/3, then links and people go and the published results and rates stay', async () => {
-    const s = createSurveyServices(t.deps);
+    const s = t.deps.surveys;
     // Rounds 2/3 and 3/3 open and close on their dates, unanswered.
     for (const no of [2, 3]) {
       const r = await t
@@ -162,9 +161,9 @@ describe('erasure and purge keep the published results as they were', () => {
     const agent = await loggedIn(t, leader);
     const kombitAgent = await loggedIn(t, kombit);
     const before = await published(agent, kombitAgent);
-    expect(await s.purgeDue()).toEqual([]);
+    expect(await s.participants.purgeDue()).toEqual([]);
     clock.advance((t.deps.config.purgeAfterDays + 1) * 86_400_000);
-    expect(await s.purgeDue()).toEqual([751]);
+    expect(await s.participants.purgeDue()).toEqual([751]);
     expect(await t.db('participants').where({ municipality_code: 751 })).toEqual([]);
     expect(await t.db('personal_links').where({ municipality_code: 751 })).toEqual([]);
     expect(await published(agent, kombitAgent)).toEqual(before);

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, FixedClock, type TestApp } from '../support/app.js';
-import { createSurveyServices } from '../../src/surveys/surveys.services.js';
 import { addParticipant, loggedIn, roundId, tokenOf } from './support.js';
 
 const clock = new FixedClock(new Date('2026-01-05T08:00:00Z'));
@@ -16,7 +15,7 @@ const invitations = () =>
 
 beforeAll(async () => {
   t = await createTestApp({ clock });
-  const s = createSurveyServices(t.deps);
+  const s = t.deps.surveys;
   await s.rounds.setPlan(751, { wave: 4, goLive: '2026-05-01' }, null);
   await s.rounds.setPlan(101, { wave: 4, goLive: '2026-05-01' }, null);
   round = await roundId(t, 751, 1);

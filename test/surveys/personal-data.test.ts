@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, FixedClock, type TestApp } from '../support/app.js';
-import { createSurveyServices } from '../../src/surveys/surveys.services.js';
 import { addParticipant, loggedIn, planAndTick, roundId, surveyLink, tokenOf } from './support.js';
 
 let t: TestApp;
@@ -83,20 +82,20 @@ describe('personal data (GDPR art. 15 and 17)', () => {
   it('when round 3/3 closed longer ago than PURGE_AFTER_DAYS, then the scheduler purges the participant list and links; otherwise not', async () => {
     await planAndTick(t, 101, '2026-01-15');
     await addParticipant(t, 101, { email: 'keep@kk.example.dk' });
-    const s = createSurveyServices(t.deps);
+    const s = t.deps.surveys;
     const r3 = await roundId(t, 101, 3);
     await t
       .db('survey_rounds')
       .where({ id: r3 })
       .update({ state: 'closed', closed_at: new Date(clock.now().getTime() - 10 * 86_400_000) });
-    expect(await s.purgeDue()).toEqual([]);
+    expect(await s.participants.purgeDue()).toEqual([]);
     await t
       .db('survey_rounds')
       .where({ id: r3 })
       .update({ closed_at: new Date(clock.now().getTime() - 181 * 86_400_000) });
-    expect(await s.purgeDue()).toEqual([101]);
+    expect(await s.participants.purgeDue()).toEqual([101]);
     expect(await t.db('participants').where({ municipality_code: 101 })).toEqual([]);
     expect(await t.db('participants').where({ municipality_code: 751 }).first()).toBeTruthy();
-    expect(await s.purgeDue()).toEqual([]);
+    expect(await s.participants.purgeDue()).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
+import { buildQuietRounds } from '../../src/container.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, FixedClock, type TestApp } from '../support/app.js';
-import { createSurveyServices } from '../../src/surveys/surveys.services.js';
 import { plannedDates } from '../../src/surveys/rounds.service.js';
 import { addMonths } from '../../src/shared/clock.js';
 
@@ -24,7 +24,7 @@ describe('round schedule', () => {
 
   it('when the clock passes the dates, then rounds go planned → open → closed with reminders at 7 and 14 days, once each', async () => {
     clock.set(new Date('2026-11-27T08:00:00Z'));
-    const s = createSurveyServices(t.deps);
+    const s = t.deps.surveys;
     await s.rounds.setPlan(751, { wave: 4, goLive: '2027-06-01' }, null);
     expect((await s.rounds.tick()).filter((e) => e.municipalityCode === 751)).toEqual([]);
     expect((await roundsOf(751)).map((r) => r.state)).toEqual(['planned', 'planned', 'planned']);
@@ -46,8 +46,8 @@ describe('round schedule', () => {
 
   it('when two instances tick at the same moment, then each change happens once', async () => {
     clock.set(new Date('2026-11-27T08:00:00Z'));
-    const a = createSurveyServices(t.deps);
-    const b = createSurveyServices(t.deps);
+    const a = t.deps.surveys;
+    const b = { rounds: buildQuietRounds(t.deps) };
     await a.rounds.setPlan(461, { wave: 5, goLive: '2027-05-27' }, null);
     const [ea, eb] = await Promise.all([a.rounds.tick(), b.rounds.tick()]);
     const forOdense = [...ea, ...eb].filter((e) => e.municipalityCode === 461);
@@ -57,7 +57,7 @@ describe('round schedule', () => {
 
   it('when go-live or wave changes, then only unopened rounds move', async () => {
     clock.set(new Date('2026-11-27T08:00:00Z'));
-    const s = createSurveyServices(t.deps);
+    const s = t.deps.surveys;
     await s.rounds.setPlan(101, { wave: 3, goLive: '2027-05-20' }, null);
     await s.rounds.tick();
     const before = await roundsOf(101);
@@ -76,7 +76,7 @@ describe('round schedule', () => {
 
   it('when KOMBIT opens, extends and closes a round by hand, then the state follows and wrong moves are refused', async () => {
     clock.set(new Date('2026-11-27T08:00:00Z'));
-    const s = createSurveyServices(t.deps);
+    const s = t.deps.surveys;
     await s.rounds.setPlan(147, { wave: 7, goLive: '2027-12-01' }, null);
     const [r1] = await roundsOf(147);
     await s.rounds.openNow(r1.id, 1);

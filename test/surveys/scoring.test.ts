@@ -12,7 +12,6 @@ import {
   STATUS_LABELS,
   barrierDistribution,
   barrierPoint,
-  formatPercent,
   formatScore,
   groupElementScores,
   respondentScores,
@@ -24,6 +23,7 @@ import {
   type ItemElementMap,
   type RespondentScores,
 } from '../../src/surveys/scoring.js';
+import { formatPercent } from '../../src/web/format.js';
 
 /** Element scores with every element not given left as "no score". */
 function scores(partial: Partial<Record<ElementKey, number | null>>): RespondentScores {

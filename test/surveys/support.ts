@@ -2,11 +2,10 @@ import request from 'supertest';
 import type { TestApp } from '../support/app.js';
 import { csrfFrom, loginThroughDevIdp } from '../support/saml.js';
 import { createLinkService } from '../../src/links/links.service.js';
-import { createSurveyServices } from '../../src/surveys/surveys.services.js';
 
 /** Sets a municipality's go-live and runs the scheduler tick. */
 export async function planAndTick(t: TestApp, code: number, goLive: string, wave = 4) {
-  const s = createSurveyServices(t.deps);
+  const s = t.deps.surveys;
   await s.rounds.setPlan(code, { wave, goLive }, null);
   return s.rounds.tick();
 }

@@ -153,9 +153,14 @@ export function devIdpRoutes(deps: Deps): Router {
         requestId: request.id,
         relayState: query.RelayState ?? '',
         municipalities,
-        roles: [...MUNICIPAL_ROLES, ...NATIONAL_ROLES].map((r) => ({ value: r, label: ROLE_LABELS[r] })),
+        // The form starts as a project leader.
+        roles: [...MUNICIPAL_ROLES, ...NATIONAL_ROLES].map((r) => ({
+          value: r,
+          label: ROLE_LABELS[r],
+          checked: r === 'projektleder',
+        })),
         presets: PRESETS,
-        values: { municipality: 751, roles: ['projektleder'], firstName: '', lastName: '', email: '' },
+        values: { municipality: 751, firstName: '', lastName: '', email: '' },
         errors: {},
       });
     }),

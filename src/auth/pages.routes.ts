@@ -1,7 +1,7 @@
 import { Router } from 'express';
-import { startPageFor } from '../auth/roles.js';
-import { safeReturnPath } from '../auth/auth.routes.js';
-import { requireRole } from './http.js';
+import { startPageFor } from './policy.js';
+import { safeReturnPath } from './auth.routes.js';
+import { requireRole } from '../web/http.js';
 
 /** The start pages and static pages. */
 export function pageRoutes(): Router {

@@ -1,27 +1,26 @@
-import { formatDanishDate } from '../shared/clock.js';
+import { formatDanishDate, formatPercent } from '../web/format.js';
 import {
   ELEMENTS,
   ELEMENT_LABELS,
   SURVEY_GROUPS,
   SURVEY_GROUP_LABELS,
   type ElementKey,
-} from '../surveys/groups.js';
+} from './groups.js';
 import {
   BARRIER_ADVICE,
   STATUS_LABELS,
   barrierPoint,
-  formatPercent,
   formatScore,
   type Status,
-} from '../surveys/scoring.js';
+} from './scoring.js';
 import {
   combineCells,
   POOL_LABEL,
   TOTAL_LABEL,
   type CellScores,
   type PublishedCell,
-} from '../surveys/anonymity.js';
-import type { RoundResults } from '../surveys/results.service.js';
+} from './anonymity.js';
+import type { RoundResults } from './results.service.js';
 import type { Municipality } from '../municipalities/municipalities.repository.js';
 
 /** Inline colours for mail clients; the status word is always printed too. */
