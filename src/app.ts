@@ -7,7 +7,9 @@ import { authRoutes } from './auth/auth.routes.js';
 import { pageRoutes } from './auth/pages.routes.js';
 import { devIdpRoutes } from './auth/saml/dev-idp/dev-idp.routes.js';
 import { linkRoutes } from './links/links.routes.js';
-import { surveysRoutes } from './surveys/surveys.routes.js';
+import { answeringRoutes } from './surveys/answering.routes.js';
+import { municipalityRoutes } from './surveys/municipality.routes.js';
+import { participantsRoutes } from './participants/participants.routes.js';
 import { roundsRoutes } from './surveys/rounds.routes.js';
 import { elearningRoutes } from './elearning/elearning.routes.js';
 import { reportingRoutes } from './reporting/reporting.routes.js';
@@ -27,7 +29,7 @@ function setUpLocals(c: Container, tokenFor: (req: express.Request) => string): 
   const devIdp = Boolean(c.saml.devIdp);
   return (req, res, next) => {
     res.locals.user = req.session.user ?? null;
-    res.locals.nav = navigationFor(req.session.user ?? null);
+    res.locals.mainNav = navigationFor(req.session.user ?? null);
     res.locals.roleLabels = ROLE_LABELS;
     res.locals.csrfToken = () => tokenFor(req);
     res.locals.currentPath = req.path;
@@ -42,12 +44,12 @@ function authentication(c: Container, destroySession: (sid: string) => Promise<v
   const router = express.Router();
   router.use(
     authRoutes({
-      db: c.db,
       logger: c.logger,
-      clock: c.clock,
       sp: saml.sp,
       idp: saml.idp,
       loginService: c.login,
+      requestCache: c.samlRequests,
+      samlSessions: c.samlSessions,
       requireEncryptedAssertions: config.saml.requireEncryptedAssertions,
       sessionSecret: c.sessionSecret,
       secureCookies: config.secureCookies,
@@ -59,7 +61,7 @@ function authentication(c: Container, destroySession: (sid: string) => Promise<v
     if (config.env === 'production') throw new Error('Udviklings-IdP må ikke køre i produktion');
     router.use(
       devIdpRoutes({
-        db: c.db,
+        municipalities: c.municipalities,
         idpEntityId: saml.devIdp.entityId,
         idpKeys: saml.devIdp.keys,
         spEntityId: saml.sp.entityId,
@@ -112,9 +114,11 @@ export function createApp(c: Container): express.Express {
     }),
   );
   app.use(linkRoutes({ links: c.links, rateLimits: c.rateLimits }));
-  app.use(surveysRoutes({ db: c.db, clock: c.clock, instruments: c.instruments, links: c.links, ...c.surveys }));
+  app.use(answeringRoutes({ answering: c.surveys.answering, access: c.participantAccess }));
+  app.use(municipalityRoutes({ overview: c.surveys.overview, rounds: c.surveys.rounds, links: c.links }));
+  app.use(participantsRoutes({ participants: c.participants, personalData: c.personalData }));
   app.use(reportingRoutes(c));
-  app.use(roundsRoutes({ db: c.db, rounds: c.surveys.rounds }));
+  app.use(roundsRoutes({ rounds: c.surveys.rounds }));
   app.use(pageRoutes());
   app.use(elearningRoutes(c));
   app.use(mailRoutes(c));

@@ -11,10 +11,22 @@ import { certBody, loadOrCreateKeyPair, type KeyPair } from './auth/saml/keys.js
 import { loadIdpSource, staticIdpSource, type IdpSource } from './auth/saml/idp-metadata.js';
 import type { SpSettings } from './auth/saml/sp.js';
 import { createLoginService } from './auth/login.service.js';
+import { createSamlSessionsService } from './auth/saml/saml-sessions.service.js';
+import { createRequestCache } from './auth/saml/request-cache.js';
+import { createMunicipalitiesService } from './municipalities/municipalities.service.js';
+import { createAuditLogService } from './admin/audit-log.service.js';
+import { outboxRepository } from './mail/outbox.repository.js';
+import { roundsRepository } from './surveys/rounds.repository.js';
 import { currentVersion, loadInstruments, type Instrument } from './surveys/instrument.js';
 import { createAggregateStore } from './surveys/aggregates.js';
 import { createAnsweringService } from './surveys/answering.service.js';
-import { createParticipantsService } from './surveys/participants.service.js';
+import { createParticipantsService } from './participants/participants.service.js';
+import { createPersonalDataService } from './participants/personal-data.service.js';
+import { createParticipantAccess } from './links/participant-access.js';
+import { linksRepository } from './links/links.repository.js';
+import { learnersRepository } from './elearning/index.js';
+import { surveyPersonalData } from './surveys/personal-data.js';
+import { createOverviewService } from './surveys/overview.service.js';
 import { createResultsService } from './surveys/results.service.js';
 import { createRoundsService, type RoundEvent } from './surveys/rounds.service.js';
 import { createLinkService } from './links/links.service.js';
@@ -27,11 +39,14 @@ import { createElearningService } from './elearning/elearning.service.js';
 import { createEvaluationsService } from './elearning/evaluations.service.js';
 import { createQuizService } from './elearning/quiz.service.js';
 import { secureRng } from './elearning/quiz.draw.js';
-import { learnerEmail } from './elearning/learners.js';
+import { createLearnersService } from './elearning/learners.service.js';
+import { createCertificatesService } from './elearning/certificates.service.js';
+import { createElearningStats } from './elearning/elearning.stats.js';
 import { createLearningSource } from './reporting/learning.source.js';
 import { createDashboardService } from './reporting/dashboard.service.js';
+import { createReportingService } from './reporting/reporting.service.js';
 import { createRateLimiter, databaseRateLimitStore, memoryRateLimitStore } from './web/rate-limit.js';
-import { createMetrics } from './web/metrics.js';
+import { createMetrics, type DatabaseFigures } from './web/metrics.js';
 import { createReadiness } from './web/readiness.js';
 
 /** Development session secret, kept under var/ so sessions survive a restart; production must set one. */
@@ -49,6 +64,36 @@ type SamlSettings = {
   idp: IdpSource;
   devIdp: { entityId: string; keys: KeyPair } | null;
 };
+
+/** The IdP from its metadata; outside production, the development IdP when none is configured. */
+async function idpOf(config: Config, logger: Logger): Promise<Pick<SamlSettings, 'idp' | 'devIdp'>> {
+  if (config.saml.idpMetadata) {
+    const idp = await loadIdpSource({
+      location: config.saml.idpMetadata,
+      refreshMinutes: config.saml.idpMetadataRefreshMinutes,
+      logger,
+    });
+    return { idp, devIdp: null };
+  }
+  if (config.env === 'production')
+    throw new Error('SAML_IDP_METADATA mangler, og udviklings-IdP må ikke køre i produktion');
+  const keys = await loadOrCreateKeyPair({
+    keyPath: undefined,
+    certPath: undefined,
+    varDir: config.varDir,
+    name: 'dev-idp',
+    allowGenerate: true,
+  });
+  const entityId = `${config.publicUrl}/dev-idp`;
+  const idp = staticIdpSource({
+    entityId,
+    ssoUrl: `${config.publicUrl}/dev-idp/sso`,
+    sloUrl: null,
+    signingCerts: [certBody(keys.cert)],
+    validUntil: null,
+  });
+  return { idp, devIdp: { entityId, keys } };
+}
 
 /** The SP's keys and the IdP's metadata; outside production, the development IdP when none is configured. */
 async function buildSaml(config: Config, logger: Logger): Promise<SamlSettings> {
@@ -69,33 +114,7 @@ async function buildSaml(config: Config, logger: Logger): Promise<SamlSettings> 
         allowGenerate: false,
       })
     : spKeys;
-  let devIdp: SamlSettings['devIdp'] = null;
-  let idp: IdpSource;
-  if (config.saml.idpMetadata) {
-    idp = await loadIdpSource({
-      location: config.saml.idpMetadata,
-      refreshMinutes: config.saml.idpMetadataRefreshMinutes,
-      logger,
-    });
-  } else {
-    if (production) throw new Error('SAML_IDP_METADATA mangler, og udviklings-IdP må ikke køre i produktion');
-    const keys = await loadOrCreateKeyPair({
-      keyPath: undefined,
-      certPath: undefined,
-      varDir: config.varDir,
-      name: 'dev-idp',
-      allowGenerate: true,
-    });
-    const entityId = `${config.publicUrl}/dev-idp`;
-    devIdp = { entityId, keys };
-    idp = staticIdpSource({
-      entityId,
-      ssoUrl: `${config.publicUrl}/dev-idp/sso`,
-      sloUrl: null,
-      signingCerts: [certBody(keys.cert)],
-      validUntil: null,
-    });
-  }
+  const { idp, devIdp } = await idpOf(config, logger);
   return {
     sp: {
       entityId: config.saml.spEntityId,
@@ -115,6 +134,15 @@ async function buildSaml(config: Config, logger: Logger): Promise<SamlSettings> 
   };
 }
 
+/** What /metrics reads from the database when scraped, asked of each table's owner. */
+function databaseFigures(db: Db): DatabaseFigures {
+  return {
+    outboxByStatus: () => outboxRepository.countByStatus(db),
+    oldestPendingMailAt: () => outboxRepository.oldestPendingAt(db),
+    roundsByState: () => roundsRepository.countByState(db),
+  };
+}
+
 /** What every feature may be given: configuration, database, clock, log and the shared web pieces. */
 function buildInfrastructure(config: Config, logger: Logger, db: Db, clock: Clock, saml: SamlSettings) {
   return {
@@ -124,7 +152,7 @@ function buildInfrastructure(config: Config, logger: Logger, db: Db, clock: Cloc
     clock,
     saml,
     instruments: loadInstruments() as Map<number, Instrument>,
-    metrics: createMetrics({ db, clock }),
+    metrics: createMetrics({ db, clock, figures: databaseFigures(db) }),
     readiness: createReadiness({ db, clock }),
     sessionSecret: config.sessionSecret ?? devSessionSecret(config.varDir),
     // One instance on SQLite counts in memory; on PostgreSQL every instance shares the counters.
@@ -142,7 +170,7 @@ function buildSurveys(infra: Infrastructure) {
   const k = effectiveK(config.kThreshold);
   const aggregates = createAggregateStore({ db, instruments, k, clock });
   const results = createResultsService({ db, store: aggregates });
-  const links = createLinkService({ db, clock, publicUrl: config.publicUrl });
+  const links = createLinkService({ db, clock, publicUrl: config.publicUrl, roundOf: roundsRepository.byId });
   const mail = createMailService({ config, clock });
   const version = currentVersion(instruments);
   // Round events reach their subscribers inside the transaction that caused them.
@@ -153,34 +181,63 @@ function buildSurveys(infra: Infrastructure) {
   const onEvent = async (trx: DbOrTrx, event: RoundEvent) => {
     for (const subscriber of subscribers) await subscriber(trx, event);
   };
+  const rounds = createRoundsService({
+    db,
+    clock,
+    windowDays: config.surveyWindowDays,
+    instrumentVersion: version,
+    onEvent,
+    mailKeysWithPrefix: outboxRepository.keysWithPrefix,
+  });
+  const personalData = buildPersonalData(infra);
   return {
     aggregates,
     links,
     mail,
+    participants: createParticipantsService({ db, clock }),
+    personalData,
+    participantAccess: createParticipantAccess({ db }),
     surveys: {
-      rounds: createRoundsService({
-        db,
-        clock,
-        windowDays: config.surveyWindowDays,
-        instrumentVersion: version,
-        onEvent,
-      }),
+      rounds,
       answering: createAnsweringService({ db, instruments, currentVersion: version }),
-      participants: createParticipantsService({ db, clock, purgeAfterDays: config.purgeAfterDays }),
+      overview: createOverviewService({
+        db,
+        notInvited: rounds.notInvited,
+        resultsForRound: (code, roundId) => results.forRound(code, roundId),
+      }),
+      // The scheduler purges participant lists through this (server.ts and tests hand it `surveys`).
+      participants: personalData,
       results,
     },
   };
 }
 
-/** E-learning: content loaded and validated once, the learner's progress, the final test and evaluations. */
+/** Export, erasure and purge of a person's data, asking each feature that keeps some (in one transaction). */
+function buildPersonalData(infra: Infrastructure) {
+  const { db, clock, config } = infra;
+  return createPersonalDataService({
+    db,
+    clock,
+    purgeAfterDays: config.purgeAfterDays,
+    outbox: outboxRepository,
+    links: linksRepository,
+    elearning: learnersRepository,
+    surveys: surveyPersonalData,
+  });
+}
+
+/** E-learning: content loaded and validated once, learners, progress, the final test, certificates and evaluations. */
 function buildElearning(infra: Infrastructure, mail: ReturnType<typeof createMailService>) {
   const { db, clock, config } = infra;
   const content = loadElearningContent(ELEARNING_CONTENT_DIR);
-  const evaluations = createEvaluationsService({ db, clock, content, kThreshold: config.kThreshold });
+  const learners = createLearnersService({ db, clock });
   return {
     content,
+    learners,
     progress: createElearningService({ db, clock, content }),
-    evaluations,
+    evaluations: createEvaluationsService({ db, clock, content, kThreshold: config.kThreshold }),
+    certificates: createCertificatesService({ db }),
+    stats: createElearningStats({ db, content }),
     quiz: createQuizService({
       db,
       clock,
@@ -189,7 +246,7 @@ function buildElearning(infra: Infrastructure, mail: ReturnType<typeof createMai
       reviewShowsKey: config.testReviewShowsKey,
       rng: secureRng,
       onFirstPass: async (trx, learner) => {
-        const to = await learnerEmail(trx, learner);
+        const to = await learners.emailOf(trx, learner);
         if (to)
           await mail.enqueueTestPassed(trx, {
             to,
@@ -201,37 +258,58 @@ function buildElearning(infra: Infrastructure, mail: ReturnType<typeof createMai
   };
 }
 
+/** Login and its SAML state, the municipalities and the audit log. */
+function buildAuth(infra: Infrastructure) {
+  const { db, clock, config } = infra;
+  const municipalities = createMunicipalitiesService({ db, clock, kombitCvr: config.kombitCvr });
+  return {
+    municipalities,
+    auditLog: createAuditLogService({ db }),
+    samlSessions: createSamlSessionsService({ db, clock }),
+    // node-saml judges request age by the wall clock, so the store must too (not the app's injectable clock).
+    samlRequests: createRequestCache({ db, clock: systemClock, ttlMs: 10 * 60_000 }),
+    login: createLoginService({
+      db,
+      clock,
+      roleBase: config.saml.roleBase,
+      kombitCvr: config.kombitCvr,
+      municipalityByCvr: municipalities.byCvr,
+      onOutcome: infra.metrics.loginOutcome,
+    }),
+  };
+}
+
 /** The only place that builds the app's services, stores and jobs, each once. */
-export async function buildContainer(
-  config: Config,
-  logger: Logger,
-  opts: { db?: Db; clock?: Clock } = {},
-) {
+export async function buildContainer(config: Config, logger: Logger, opts: { db?: Db; clock?: Clock } = {}) {
   const db = opts.db ?? createDb(config.database);
   await migrateLatest(db);
   const saml = await buildSaml(config, logger);
   const infra = buildInfrastructure(config, logger, db, opts.clock ?? systemClock, saml);
   const { clock } = infra;
-  const { aggregates, links, mail, surveys } = buildSurveys(infra);
+  const { aggregates, links, mail, participants, personalData, participantAccess, surveys } =
+    buildSurveys(infra);
   const elearning = buildElearning(infra, mail);
-  const learning = createLearningSource({ db, content: elearning.content, evaluations: elearning.evaluations });
+  const learning = createLearningSource({
+    stats: elearning.stats,
+    content: elearning.content,
+    evaluations: elearning.evaluations,
+  });
+  const dashboards = createDashboardService({ db, clock, store: aggregates, learning });
   return {
     ...infra,
     k: effectiveK(config.kThreshold),
     aggregates,
     links,
     mail,
+    participants,
+    personalData,
+    participantAccess,
     mailAdmin: createMailAdminService({ db, clock }),
     surveys,
     elearning,
-    dashboards: createDashboardService({ db, clock, store: aggregates, learning }),
-    login: createLoginService({
-      db,
-      clock,
-      roleBase: config.saml.roleBase,
-      kombitCvr: config.kombitCvr,
-      onOutcome: infra.metrics.loginOutcome,
-    }),
+    dashboards,
+    reporting: createReportingService({ db, clock, config, aggregates, dashboards }),
+    ...buildAuth(infra),
     /** The outbox's sender; server.ts starts it, tests run it by hand. */
     mailWorker: createMailWorker(
       { db, clock, config, logger },

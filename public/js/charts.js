@@ -14,9 +14,76 @@
   function canvasFor(table) {
     var canvas = document.querySelector('canvas[data-chart-for="' + table.id + '"]');
     if (!canvas) return null;
+    // A box of fixed height (see .chart-box in parat.css): the plot keeps its height on a phone, where
+    // the legend below it needs more rows, instead of shrinking with a 2:1 canvas.
+    var box = document.createElement('div');
+    box.className = 'chart-box';
+    canvas.parentNode.insertBefore(box, canvas);
+    box.appendChild(canvas);
     canvas.hidden = false;
     return canvas;
   }
+
+  var narrow = window.matchMedia('(max-width: 40rem)');
+
+  // Shared by every chart: fill the box, legend below the plot, element names on the axis wrapped to lines.
+  function options(yExtra, wrapSlash) {
+    var base = {
+      animation: false,
+      responsive: true,
+      maintainAspectRatio: false,
+      plugins: {
+        legend: {
+          position: 'bottom',
+          labels: {
+            boxWidth: 14,
+            padding: 8,
+            filter: function (item, data) {
+              return !data.datasets[item.datasetIndex].threshold;
+            },
+          },
+        },
+      },
+      scales: {
+        x: {
+          ticks: {
+            autoSkip: false,
+            maxRotation: narrow.matches ? 90 : 0,
+            callback: function (value) {
+              var label = this.getLabelForValue(value);
+              // "Viden/Færdigheder" on two lines on a wide screen; a phone turns the labels instead.
+              return wrapSlash && !narrow.matches ? String(label).split('/') : label;
+            },
+          },
+        },
+        y: { min: 1, max: 5 },
+      },
+    };
+    Object.keys(yExtra || {}).forEach(function (k) {
+      base.scales.y[k] = yExtra[k];
+    });
+    return base;
+  }
+
+  // The 3,0 and 4,0 lines are named on the plot itself, not in the legend (fewer legend rows on a phone).
+  var thresholdLabels = {
+    id: 'paratThresholdLabels',
+    afterDatasetsDraw: function (chart) {
+      var ctx = chart.ctx;
+      chart.data.datasets.forEach(function (ds, i) {
+        if (!ds.threshold || !chart.isDatasetVisible(i)) return;
+        var y = chart.scales.y.getPixelForValue(ds.threshold);
+        ctx.save();
+        ctx.fillStyle = ds.borderColor;
+        ctx.font = '12px system-ui, sans-serif';
+        ctx.textAlign = 'left';
+        ctx.textBaseline = 'middle';
+        // In the margin right of the plot, clear of the bars.
+        ctx.fillText(String(ds.threshold) + ',0', chart.chartArea.right + 4, y);
+        ctx.restore();
+      });
+    },
+  };
 
   document.querySelectorAll('table[data-chart="figur8"]').forEach(function (table) {
     var canvas = canvasFor(table);
@@ -46,6 +113,7 @@
       datasets.push({
         type: 'line',
         label: 'Grænse ' + String(level).replace('.', ',') + ',0',
+        threshold: level,
         data: labels.map(function () {
           return level;
         }),
@@ -55,12 +123,12 @@
         fill: false,
       });
     });
+    var figur8 = options({ title: { display: true, text: 'Gennemsnit (1–5)' } }, true);
+    figur8.layout = { padding: { right: 28 } };
     new window.Chart(canvas, {
       data: { labels: labels, datasets: datasets },
-      options: {
-        animation: false,
-        scales: { y: { min: 1, max: 5, title: { display: true, text: 'Gennemsnit (1–5)' } } },
-      },
+      options: figur8,
+      plugins: [thresholdLabels],
     });
   });
 
@@ -85,7 +153,7 @@
     new window.Chart(canvas, {
       type: 'line',
       data: { labels: labels, datasets: datasets },
-      options: { animation: false, scales: { y: { min: 1, max: 5 } } },
+      options: options(),
     });
   });
 })();

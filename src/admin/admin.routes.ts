@@ -1,100 +1,80 @@
-import { Router } from 'express';
-import { z } from 'zod';
+import { Router, type Request, type Response } from 'express';
 import type { Config } from '../config.js';
-import type { Db } from '../db/knex.js';
-import type { Clock } from '../shared/clock.js';
 import { currentUser, handle, idParam, parseInput, requireRole, takeFlash } from '../web/http.js';
-import { audit } from '../shared/audit.js';
-import { NotFound, ValidationError } from '../shared/errors.js';
-import { municipalitiesRepository } from '../municipalities/municipalities.repository.js';
+import { formHandler } from '../web/forms.js';
+import { NotFound } from '../shared/errors.js';
+import type { MunicipalitiesService, Municipality } from '../municipalities/index.js';
+import type { AuditLogService } from './audit-log.service.js';
+import { auditFilterSchema, cvrSchema } from './admin.schemas.js';
 
-const cvrSchema = z.object({
-  cvr: z
-    .string()
-    .trim()
-    .regex(/^\d{8}$/, 'CVR-nummeret skal være 8 cifre'),
-});
-const auditFilter = z.object({ handling: z.string().max(100).optional().catch(undefined) });
+type Deps = {
+  municipalities: Pick<MunicipalitiesService, 'list' | 'setCvr'>;
+  auditLog: AuditLogService;
+  config: Pick<Config, 'kombitCvr'>;
+};
 
-/** The administrator's pages: municipalities' CVR numbers and the audit log. */
-export function adminRoutes(deps: { db: Db; clock: Clock; config: Pick<Config, 'kombitCvr'> }): Router {
-  const router = Router();
-  const { db } = deps;
+/** The municipalities page, with a refused CVR's message beside its municipality. */
+function renderMunicipalities(
+  deps: Deps,
+  res: Response,
+  view: { municipalities: Municipality[]; errors: Record<number, string>; notice: string | null },
+): void {
+  res.render('admin/municipalities', {
+    title: 'Kommuner og CVR-numre',
+    kombitCvr: deps.config.kombitCvr,
+    ...view,
+  });
+}
 
+/** GET and POST /admin/kommuner: the CVR number each municipality's logins are scoped to. */
+function registerMunicipalities(router: Router, deps: Deps): void {
   router.get(
     '/admin/kommuner',
     requireRole('administrator'),
     handle(async (req, res) => {
-      res.render('admin/municipalities', {
-        title: 'Kommuner og CVR-numre',
-        municipalities: await municipalitiesRepository.list(db),
-        errors: {},
-        notice: takeFlash(req),
-        kombitCvr: deps.config.kombitCvr,
-      });
+      const municipalities = await deps.municipalities.list();
+      renderMunicipalities(deps, res, { municipalities, errors: {}, notice: takeFlash(req) });
     }),
   );
 
   router.post(
     '/admin/kommuner/:code/cvr',
     requireRole('administrator'),
-    handle(async (req, res) => {
-      const user = currentUser(req);
-      const code = idParam(req, 'code');
-      const m = await municipalitiesRepository.byCode(db, code);
-      if (!m) throw new NotFound('Kommunen findes ikke.');
-      let cvr: string;
-      try {
-        cvr = parseInput(cvrSchema, req.body, 'CVR-nummeret er ugyldigt.').cvr;
-        if (cvr === deps.config.kombitCvr)
-          throw new ValidationError('Det er KOMBITs eget CVR-nummer.', {
-            cvr: 'KOMBITs CVR-nummer kan ikke bruges til en kommune',
-          });
-        const taken = await db('municipalities').where({ cvr }).whereNot({ code }).first('name');
-        if (taken)
-          throw new ValidationError(`CVR-nummeret bruges allerede af ${taken.name}.`, {
-            cvr: `Bruges allerede af ${taken.name}`,
-          });
-      } catch (err) {
-        if (!(err instanceof ValidationError)) throw err;
-        return res.status(422).render('admin/municipalities', {
-          title: 'Kommuner og CVR-numre',
-          municipalities: await municipalitiesRepository.list(db),
+    formHandler(
+      async (req: Request, res: Response) => {
+        const code = idParam(req, 'code');
+        const { cvr } = parseInput(cvrSchema, req.body, 'CVR-nummeret er ugyldigt.');
+        const m = await deps.municipalities.setCvr(code, cvr, currentUser(req).id);
+        req.session.flash = `CVR-nummeret for ${m.name} er gemt.`;
+        res.redirect(303, '/admin/kommuner');
+      },
+      async (req, res, err) => {
+        const code = idParam(req, 'code');
+        // The message is shown beside its municipality; a municipality that does not exist has none.
+        const municipalities = await deps.municipalities.list();
+        if (!municipalities.some((m) => m.code === code)) throw new NotFound('Kommunen findes ikke.');
+        renderMunicipalities(deps, res, {
+          municipalities,
           errors: { [code]: Object.values(err.fields)[0] ?? err.message },
           notice: null,
-          kombitCvr: deps.config.kombitCvr,
         });
-      }
-      await db.transaction(async (trx) => {
-        await municipalitiesRepository.setCvr(trx, code, cvr);
-        await audit(trx, {
-          actorUserId: user.id,
-          action: 'municipality.cvr',
-          subject: `kommune:${code}`,
-          details: { from: m.cvr, to: cvr },
-          at: deps.clock.now(),
-        });
-      });
-      req.session.flash = `CVR-nummeret for ${m.name} er gemt.`;
-      res.redirect(303, '/admin/kommuner');
-    }),
+      },
+    ),
   );
+}
+
+/** The administrator's pages: municipalities' CVR numbers and the audit log. */
+export function adminRoutes(deps: Deps): Router {
+  const router = Router();
+  registerMunicipalities(router, deps);
 
   router.get(
     '/admin/audit',
     requireRole('administrator'),
     handle(async (req, res) => {
-      const f = auditFilter.parse(req.query);
-      const q = db('audit_log as a')
-        .leftJoin('users as u', 'u.id', 'a.actor_user_id')
-        .orderBy('a.id', 'desc')
-        .limit(300)
-        .select('a.id', 'a.at', 'a.action', 'a.subject', 'a.details', 'u.name as actor');
-      if (f.handling) q.where('a.action', f.handling);
-      const actions = (await db('audit_log').distinct('action').orderBy('action')).map((r) =>
-        String(r.action),
-      );
-      res.render('admin/audit', { title: 'Audit-log', entries: await q, actions, filter: f.handling ?? '' });
+      const filter = auditFilterSchema.parse(req.query);
+      const { entries, actions } = await deps.auditLog.latest(filter.handling);
+      res.render('admin/audit', { title: 'Audit-log', entries, actions, filter: filter.handling ?? '' });
     }),
   );
 

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { startPageFor } from './policy.js';
-import { safeReturnPath } from './auth.routes.js';
+import { safeReturnPath } from './auth.context.js';
 import { requireRole } from '../web/http.js';
 
 /** The start pages and static pages. */

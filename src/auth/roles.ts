@@ -1,17 +1,16 @@
-/** The user-system role names of PRODUCT.md "People and roles". */
-export const MUNICIPAL_ROLES = [
-  'sagsbehandler-ydelsescenter',
-  'sagsbehandler-udenfor',
-  'informationssoegende',
-  'leder-ydelsescenter',
-  'leder-jobcenter',
-  'superbruger',
-  'projektleder',
-] as const;
-export const NATIONAL_ROLES = ['kombit', 'administrator'] as const;
-export const ALL_ROLES = [...MUNICIPAL_ROLES, ...NATIONAL_ROLES] as const;
-export type Role = (typeof ALL_ROLES)[number];
+import { ALL_ROLES, type Role } from '../shared/session-user.js';
 
+// The role lists and the session's user type sit on the shared floor (web/ needs them); re-exported here
+// so the auth feature stays the one place to look for roles.
+export {
+  ALL_ROLES,
+  MUNICIPAL_ROLES,
+  NATIONAL_ROLES,
+  type Role,
+  type SessionUser,
+} from '../shared/session-user.js';
+
+/** Each role's Danish name, as shown beside the user's name. */
 export const ROLE_LABELS: Record<Role, string> = {
   'sagsbehandler-ydelsescenter': 'Sagsbehandler i ydelsescentret',
   'sagsbehandler-udenfor': 'Sagsbehandler uden for ydelsescentret',
@@ -24,6 +23,7 @@ export const ROLE_LABELS: Record<Role, string> = {
   administrator: 'Administrator',
 };
 
+/** The roles that answer the readiness survey. */
 export const RESPONDENT_ROLES: readonly Role[] = [
   'sagsbehandler-ydelsescenter',
   'sagsbehandler-udenfor',
@@ -33,18 +33,7 @@ export const RESPONDENT_ROLES: readonly Role[] = [
   'superbruger',
 ];
 
+/** Whether a string is one of Parat's role names. */
 export function isRole(value: string): value is Role {
   return (ALL_ROLES as readonly string[]).includes(value);
 }
-
-/** The logged-in user as kept in the session. */
-export type SessionUser = {
-  id: number;
-  name: string;
-  email: string | null;
-  roles: Role[];
-  municipalityCode: number | null;
-  municipalityName: string | null;
-  /** The OIO-BPP Constraints (KLE, sensitivity, …) of the privilege groups that gave the roles. */
-  constraints?: Array<{ name: string; value: string }>;
-};

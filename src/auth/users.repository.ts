@@ -37,4 +37,26 @@ export const usersRepository = {
     await db('user_roles').insert(u.roles.map((role) => ({ user_id: id, role })));
     return id;
   },
+
+  /** Every user's `(id, name)`, as a query other owners join against (the audit log names its actors). */
+  actorNames(db: DbOrTrx) {
+    return db('users').select('id', 'name');
+  },
+
+  /** A user's address, or null when they have none (or are gone). */
+  async emailOf(db: DbOrTrx, id: number): Promise<string | null> {
+    const row = await db('users').where({ id }).first('email');
+    return row?.email ? String(row.email) : null;
+  },
+
+  /** The addresses of a municipality's readers of results (project leaders, heads of the benefits centre), by user id. */
+  async resultReaders(db: DbOrTrx, municipalityCode: number): Promise<string[]> {
+    return (await db('users as u')
+      .join('user_roles as r', 'r.user_id', 'u.id')
+      .where('u.municipality_code', municipalityCode)
+      .whereIn('r.role', ['projektleder', 'leder-ydelsescenter'])
+      .whereNotNull('u.email')
+      .orderBy('u.id')
+      .pluck('u.email')) as string[];
+  },
 };

@@ -4,7 +4,7 @@ import { isoDay, addDays } from '../shared/clock.js';
 import type { ElearningContent, Module } from '../elearning/content.loader.js';
 import { drawAttempt } from '../elearning/quiz.draw.js';
 import { isAnswerCorrect, hasPassed } from '../elearning/quiz.scoring.js';
-import { certificatesRepository } from '../elearning/certificates.js';
+import { certificatesRepository } from '../elearning/certificates.repository.js';
 import { evaluationsRepository } from '../elearning/evaluations.repository.js';
 import { scopeOf } from '../elearning/evaluations.service.js';
 import { MODULE_PAGE, modulePages } from '../elearning/elearning.service.js';

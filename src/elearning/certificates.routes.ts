@@ -1,15 +1,21 @@
 import { Router } from 'express';
-import type { Db } from '../db/knex.js';
 import { handle, param } from '../web/http.js';
 import type { RateLimit, RateLimiter } from '../web/rate-limit.js';
-import { certificatesRepository, formatCode, normalizeCode } from './certificates.js';
+import type { CertificatesService } from './certificates.service.js';
+import { formatCode, normalizeCode } from './certificates.js';
 import { formatDanishDate } from '../web/format.js';
 
 /** Codes not found, per client address and window: plenty for people, useless for guessing ~49-bit codes. */
 export const VERIFY_LIMIT: RateLimit = { windowMs: 10 * 60_000, limit: 30 };
 
 /** The public certificate check: name, municipality and date, nothing more. */
-export function certificateRoutes({ db, rateLimits }: { db: Db; rateLimits: RateLimiter }): Router {
+export function certificateRoutes({
+  certificates,
+  rateLimits,
+}: {
+  certificates: CertificatesService;
+  rateLimits: RateLimiter;
+}): Router {
   const router = Router();
   const guard = rateLimits.failures(
     'certificate',
@@ -33,7 +39,7 @@ export function certificateRoutes({ db, rateLimits }: { db: Db; rateLimits: Rate
     guard.check,
     handle(async (req, res) => {
       const code = normalizeCode(param(req, 'code')).slice(0, 20);
-      const found = await certificatesRepository.verify(db, code);
+      const found = await certificates.verify(code);
       if (!found) {
         await guard.fail(req, res);
         return res.status(404).render('elearning/verify', {

@@ -146,32 +146,51 @@ function listFiles(dir: string, ext: string, problems: Problems): string[] {
     .map((f) => path.join(dir, f));
 }
 
-/** Loads and validates content/elearning (or another directory in tests); throws ContentError listing every problem. */
-export function loadElearningContent(dir: string): ElearningContent {
-  const problems: Problems = [];
+type Raw = {
+  objectivesFile: string;
+  questionsFile: string;
+  objectives: Objective[];
+  questions: Question[];
+  evaluations: ElearningContent['evaluations'] | undefined;
+  modules: Array<Module & { file: string }>;
+  huskesedler: Array<Huskeseddel & { file: string }>;
+  exercises: Array<Exercise & { file: string }>;
+};
+
+/** Every file read and validated on its own; what cannot be read is left out and named in `problems`. */
+function readAll(dir: string, problems: Problems): Raw {
   const objectivesFile = path.join(dir, 'objectives.json');
   const questionsFile = path.join(dir, 'questions.json');
-  const objectives = readJson(objectivesFile, objectivesSchema, problems) ?? [];
-  const questions = readJson(questionsFile, questionsSchema, problems) ?? [];
-  const evaluations = readJson(path.join(dir, 'evaluations.json'), evaluationsSchema, problems);
-
-  const modules: Array<Module & { file: string }> = [];
+  const raw: Raw = {
+    objectivesFile,
+    questionsFile,
+    objectives: readJson(objectivesFile, objectivesSchema, problems) ?? [],
+    questions: readJson(questionsFile, questionsSchema, problems) ?? [],
+    evaluations: readJson(path.join(dir, 'evaluations.json'), evaluationsSchema, problems),
+    modules: [],
+    huskesedler: [],
+    exercises: [],
+  };
   for (const file of listFiles(path.join(dir, 'modules'), '.md', problems)) {
     const m = readMarkdown(file, moduleFrontMatterSchema, problems);
-    if (m) modules.push({ ...m, file });
+    if (m) raw.modules.push({ ...m, file });
   }
-  const huskesedler: Array<Huskeseddel & { file: string }> = [];
   for (const file of listFiles(path.join(dir, 'huskesedler'), '.md', problems)) {
     const h = readMarkdown(file, huskeseddelFrontMatterSchema, problems);
-    if (h) huskesedler.push({ ...h, file });
+    if (h) raw.huskesedler.push({ ...h, file });
   }
-  const exercises: Array<Exercise & { file: string }> = [];
   for (const file of listFiles(path.join(dir, 'exercises'), '.json', problems)) {
     const e = readJson(file, exerciseSchema, problems);
-    if (e) exercises.push({ ...e, file });
+    if (e) raw.exercises.push({ ...e, file });
   }
+  return raw;
+}
 
-  // Cross-references: every objective, module and file name must agree.
+const dupes = (items: string[]) => items.filter((x, i) => items.indexOf(x) !== i);
+
+/** Cross-references of objectives, modules, job aids and exercises: every objective, module and file name must agree. */
+function checkReferences(raw: Raw, problems: Problems): void {
+  const { objectives, modules, objectivesFile } = raw;
   const objectiveIds = new Set(objectives.map((o) => o.id));
   const moduleSlugs = new Set(modules.map((m) => m.slug));
   const checkObjectives = (file: string, field: string, ids: string[]) =>
@@ -179,30 +198,28 @@ export function loadElearningContent(dir: string): ElearningContent {
       if (!objectiveIds.has(oid))
         problems.push(`${displayName(file)}: ${field}[${i}]: ukendt læringsmål "${oid}"`);
     });
-  const dupes = (items: string[]) => items.filter((x, i) => items.indexOf(x) !== i);
   for (const d of dupes(objectives.map((o) => o.id)))
     problems.push(`${displayName(objectivesFile)}: læringsmål "${d}" findes flere gange`);
   objectives.forEach((o, i) => {
     if (modules.length && !moduleSlugs.has(o.module))
       problems.push(`${displayName(objectivesFile)}: [${i}].module: ukendt modul "${o.module}"`);
   });
-  for (const m of modules) {
+  for (const m of [...modules, ...raw.huskesedler]) {
     if (path.basename(m.file, '.md') !== m.slug)
       problems.push(`${displayName(m.file)}: front matter: slug: skal svare til filnavnet`);
     checkObjectives(m.file, 'front matter: objectives', m.objectives);
   }
-  for (const h of huskesedler) {
-    if (path.basename(h.file, '.md') !== h.slug)
-      problems.push(`${displayName(h.file)}: front matter: slug: skal svare til filnavnet`);
-    checkObjectives(h.file, 'front matter: objectives', h.objectives);
-  }
-  for (const e of exercises) {
+  for (const e of raw.exercises) {
     if (path.basename(e.file, '.json') !== e.id)
       problems.push(`${displayName(e.file)}: id: skal svare til filnavnet`);
     if (!moduleSlugs.has(e.module))
       problems.push(`${displayName(e.file)}: module: ukendt modul "${e.module}"`);
     checkObjectives(e.file, 'objectives', e.objectives);
   }
+}
+
+/** The question bank against the objectives: known, tested objectives only, each with questions, the key spread out. */
+function checkQuestions({ objectives, questions, questionsFile }: Raw, problems: Problems): void {
   for (const d of dupes(questions.map((q) => q.id)))
     problems.push(`${displayName(questionsFile)}: spørgsmål "${d}" findes flere gange`);
   questions.forEach((q, i) => {
@@ -221,12 +238,21 @@ export function loadElearningContent(dir: string): ElearningContent {
     }
   }
   problems.push(...keyPositionProblems(displayName(questionsFile), questions));
+}
+
+/** Loads and validates content/elearning (or another directory in tests); throws ContentError listing every problem. */
+export function loadElearningContent(dir: string): ElearningContent {
+  const problems: Problems = [];
+  const raw = readAll(dir, problems);
+  checkReferences(raw, problems);
+  checkQuestions(raw, problems);
+  const { objectives, questions, evaluations } = raw;
   if (problems.length || !evaluations) throw new ContentError(problems);
 
   const strip = <T extends { file: string }>({ file: _file, ...rest }: T): Omit<T, 'file'> => rest;
-  const sortedModules = modules.map(strip).sort((a, b) => a.order - b.order);
-  const sortedHuskesedler = huskesedler.map(strip).sort((a, b) => a.title.localeCompare(b.title, 'da'));
-  const plainExercises = exercises.map(strip) as Exercise[];
+  const sortedModules = raw.modules.map(strip).sort((a, b) => a.order - b.order);
+  const sortedHuskesedler = raw.huskesedler.map(strip).sort((a, b) => a.title.localeCompare(b.title, 'da'));
+  const plainExercises = raw.exercises.map(strip) as Exercise[];
   return {
     objectives,
     modules: sortedModules,

@@ -1,6 +1,6 @@
-import type { Huskeseddel } from './content.loader.js';
-import type { Missing, ModuleProgress } from './elearning.service.js';
-import { MODULE_STATUS_LABELS } from './elearning.service.js';
+import type { ElearningContent, Huskeseddel, Module } from './content.loader.js';
+import type { Missing, ModuleProgress, ModuleState } from './elearning.service.js';
+import { huskeseddelPage, MODULE_STATUS_LABELS, moduleExercises, TOOLBOX_SLUG } from './elearning.service.js';
 
 /** The overview's module rows and what is left. */
 export function presentProgress(progress: ModuleProgress[]) {
@@ -63,4 +63,25 @@ export function missingItems(missing: Missing): string {
 export function missingText(missing: Missing): string {
   const items = missingItems(missing);
   return items ? `du mangler at ${items}` : 'klar til at blive markeret som gennemført';
+}
+
+/** The module page's data: its status, objectives, exercises (with times solved) and, for the toolbox, the job aids seen. */
+export function presentModule(content: ElearningContent, module: Module, state: ModuleState) {
+  return {
+    status: state.progress,
+    objectives: module.objectives.map((id) => content.objective(id)!).filter(Boolean),
+    exercises: moduleExercises(content, module).map((e) => ({
+      ...e,
+      times: state.exercisesDone.get(e.id) ?? 0,
+    })),
+    huskesedler:
+      module.slug === TOOLBOX_SLUG
+        ? content.huskesedler.map((h) => ({
+            slug: h.slug,
+            title: h.title,
+            seen: state.pagesSeen.has(huskeseddelPage(h.slug)),
+          }))
+        : [],
+    missingItems,
+  };
 }

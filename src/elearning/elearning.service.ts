@@ -4,7 +4,7 @@ import { NotFound, ValidationError } from '../shared/errors.js';
 import type { ElearningContent, Module } from './content.loader.js';
 import type { Exercise } from './content.schemas.js';
 import type { Learner } from './learners.js';
-import { progressRepository } from './progress.repository.js';
+import { progressRepository, type ProgressRow } from './progress.repository.js';
 
 export type ModuleStatus = 'ikke-startet' | 'i-gang' | 'gennemfoert';
 export const MODULE_STATUS_LABELS: Record<ModuleStatus, string> = {
@@ -145,130 +145,157 @@ export type StepAnswer = {
   unsolvedSteps: number[];
 };
 
-/** Modules, exercises and per-learner progress; any order, repeatable. */
-export function createElearningService({
-  db,
-  clock,
-  content,
-}: {
-  db: Db;
-  clock: Clock;
-  content: ElearningContent;
-}) {
+/** What a module's page needs about one learner. */
+export type ModuleState = {
+  progress: ModuleProgress;
+  exercisesDone: Map<string, number>;
+  pagesSeen: Set<string>;
+};
+
+type Deps = { db: Db; clock: Clock; content: ElearningContent };
+
+/** A module the learner may open; the superuser module is a 404 for everyone else. */
+function moduleFor({ content }: Deps, learner: Learner, slug: string): Module {
+  const m = content.module(slug);
+  if (!m || !moduleVisibleTo(m, learner)) throw new NotFound('Modulet findes ikke.');
+  return m;
+}
+
+function exerciseFor(deps: Deps, learner: Learner, id: string): Exercise {
+  const e = deps.content.exercise(id);
+  if (!e) throw new NotFound('Øvelsen findes ikke.');
+  moduleFor(deps, learner, e.module);
+  return e;
+}
+
+/** Records that the learner has seen one page of a module (which also starts the module). */
+async function seePage(deps: Deps, learner: Learner, slug: string, page: string): Promise<void> {
+  const { db, clock, content } = deps;
+  const module = moduleFor(deps, learner, slug);
+  if (!modulePages(content, module).some((p) => p.key === page)) throw new NotFound('Siden findes ikke.');
+  await db.transaction(async (trx) => {
+    await progressRepository.markVisited(trx, learner.id, slug, clock.now());
+    await progressRepository.markPageSeen(trx, learner.id, slug, page, clock.now());
+  });
+}
+
+/** Records the completion; refused with what is missing until every page is seen and every exercise solved. */
+async function markCompleted(deps: Deps, learner: Learner, slug: string): Promise<void> {
+  const { db, clock, content } = deps;
+  const module = moduleFor(deps, learner, slug);
+  await db.transaction(async (trx) => {
+    const seen = (await progressRepository.pagesSeen(trx, learner.id)).get(slug) ?? new Set<string>();
+    const solved = new Set((await progressRepository.exercisesDone(trx, learner.id)).keys());
+    const missing = missingFor(content, module, seen, solved);
+    if (!nothingMissing(missing)) throw new ModuleNotDone(module, missing);
+    await progressRepository.markCompleted(trx, learner.id, slug, clock.now());
+  });
+}
+
+/**
+ * Answers one step. A correct answer is remembered per step; the exercise counts as solved once every
+ * step has been answered correctly, so jumping to the last step is not enough. Finishing the last step
+ * again later counts as a repetition.
+ */
+async function answerExerciseStep(
+  deps: Deps,
+  learner: Learner,
+  exerciseId: string,
+  stepIndex: number,
+  choice: string,
+): Promise<StepAnswer> {
+  const { db, clock } = deps;
+  const e = exerciseFor(deps, learner, exerciseId);
+  const outcome = answerStep(e, stepIndex, choice);
+  if (!outcome.correct) return { ...outcome, exerciseSolved: false, unsolvedSteps: [] };
+  return db.transaction(async (trx) => {
+    const now = clock.now();
+    await progressRepository.markVisited(trx, learner.id, e.module, now);
+    await progressRepository.markStepSolved(trx, learner.id, e.id, e.steps[stepIndex]!.id, now);
+    const solvedSteps = await progressRepository.stepsSolved(trx, learner.id, e.id);
+    const unsolvedSteps = e.steps.flatMap((s, i) => (solvedSteps.has(s.id) ? [] : [i + 1]));
+    if (unsolvedSteps.length) return { ...outcome, exerciseSolved: false, unsolvedSteps };
+    const last = stepIndex === e.steps.length - 1;
+    if (last || !(await progressRepository.exercisesDone(trx, learner.id)).has(e.id)) {
+      await progressRepository.markExerciseDone(trx, learner.id, e.id, now);
+    }
+    return { ...outcome, exerciseSolved: true, unsolvedSteps };
+  });
+}
+
+/** One module's row of the overview, by the completion rule. */
+function moduleProgress(
+  content: ElearningContent,
+  module: Module,
+  r: ProgressRow | undefined,
+  seen: ReadonlySet<string>,
+  solved: ReadonlySet<string>,
+): ModuleProgress {
+  const missing = missingFor(content, module, seen, solved);
+  const complete = isModuleComplete(content, module, { marked: Boolean(r?.completedAt), seen, solved });
+  const status: ModuleStatus = complete ? 'gennemfoert' : r || seen.size ? 'i-gang' : 'ikke-startet';
+  const timesCompleted = complete ? (r?.timesCompleted ?? 0) : 0;
+  const pagesTotal = modulePages(content, module).length;
+  const exercisesTotal = moduleExercises(content, module).length;
   return {
-    visibleModules(learner: Learner): Module[] {
-      return content.modules.filter((m) => moduleVisibleTo(m, learner));
-    },
-
-    /** A module the learner may open; the superuser module is a 404 for everyone else. */
-    moduleFor(learner: Learner, slug: string): Module {
-      const m = content.module(slug);
-      if (!m || !moduleVisibleTo(m, learner)) throw new NotFound('Modulet findes ikke.');
-      return m;
-    },
-
-    exerciseFor(learner: Learner, id: string): Exercise {
-      const e = content.exercise(id);
-      if (!e) throw new NotFound('Øvelsen findes ikke.');
-      this.moduleFor(learner, e.module);
-      return e;
-    },
-
-    async markStarted(learner: Learner, slug: string): Promise<void> {
-      this.moduleFor(learner, slug);
-      await progressRepository.markVisited(db, learner.id, slug, clock.now());
-    },
-
-    /** Records that the learner has seen one page of a module (which also starts the module). */
-    async seePage(learner: Learner, slug: string, page: string): Promise<void> {
-      const module = this.moduleFor(learner, slug);
-      if (!modulePages(content, module).some((p) => p.key === page)) throw new NotFound('Siden findes ikke.');
-      await db.transaction(async (trx) => {
-        await progressRepository.markVisited(trx, learner.id, slug, clock.now());
-        await progressRepository.markPageSeen(trx, learner.id, slug, page, clock.now());
-      });
-    },
-
-    /** Records the completion; refused with what is missing until every page is seen and every exercise solved. */
-    async markCompleted(learner: Learner, slug: string): Promise<void> {
-      const module = this.moduleFor(learner, slug);
-      await db.transaction(async (trx) => {
-        const seen = (await progressRepository.pagesSeen(trx, learner.id)).get(slug) ?? new Set<string>();
-        const solved = new Set((await progressRepository.exercisesDone(trx, learner.id)).keys());
-        const missing = missingFor(content, module, seen, solved);
-        if (!nothingMissing(missing)) throw new ModuleNotDone(module, missing);
-        await progressRepository.markCompleted(trx, learner.id, slug, clock.now());
-      });
-    },
-
-    /**
-     * Answers one step. A correct answer is remembered per step; the exercise counts as solved once every
-     * step has been answered correctly, so jumping to the last step is not enough. Finishing the last step
-     * again later counts as a repetition.
-     */
-    async answerExerciseStep(
-      learner: Learner,
-      exerciseId: string,
-      stepIndex: number,
-      choice: string,
-    ): Promise<StepAnswer> {
-      const e = this.exerciseFor(learner, exerciseId);
-      const outcome = answerStep(e, stepIndex, choice);
-      if (!outcome.correct) return { ...outcome, exerciseSolved: false, unsolvedSteps: [] };
-      return db.transaction(async (trx) => {
-        const now = clock.now();
-        await progressRepository.markVisited(trx, learner.id, e.module, now);
-        await progressRepository.markStepSolved(trx, learner.id, e.id, e.steps[stepIndex]!.id, now);
-        const solvedSteps = await progressRepository.stepsSolved(trx, learner.id, e.id);
-        const unsolvedSteps = e.steps.flatMap((s, i) => (solvedSteps.has(s.id) ? [] : [i + 1]));
-        if (unsolvedSteps.length) return { ...outcome, exerciseSolved: false, unsolvedSteps };
-        const last = stepIndex === e.steps.length - 1;
-        if (last || !(await progressRepository.exercisesDone(trx, learner.id)).has(e.id)) {
-          await progressRepository.markExerciseDone(trx, learner.id, e.id, now);
-        }
-        return { ...outcome, exerciseSolved: true, unsolvedSteps };
-      });
-    },
-
-    async exercisesDone(learner: Learner): Promise<Map<string, number>> {
-      return progressRepository.exercisesDone(db, learner.id);
-    },
-
-    /** The pages of a module the learner has seen. */
-    async pagesSeen(learner: Learner, slug: string): Promise<Set<string>> {
-      return (await progressRepository.pagesSeen(db, learner.id)).get(slug) ?? new Set<string>();
-    },
-
-    /** Every visible module with its status and what is missing, in content order. */
-    async progress(learner: Learner): Promise<ModuleProgress[]> {
-      const rows = new Map(
-        (await progressRepository.forLearner(db, learner.id)).map((r) => [r.moduleSlug, r]),
-      );
-      const seenBy = await progressRepository.pagesSeen(db, learner.id);
-      const solved = new Set((await progressRepository.exercisesDone(db, learner.id)).keys());
-      return this.visibleModules(learner).map((module) => {
-        const r = rows.get(module.slug);
-        const seen = seenBy.get(module.slug) ?? new Set<string>();
-        const missing = missingFor(content, module, seen, solved);
-        const complete = isModuleComplete(content, module, { marked: Boolean(r?.completedAt), seen, solved });
-        const status: ModuleStatus = complete ? 'gennemfoert' : r || seen.size ? 'i-gang' : 'ikke-startet';
-        const timesCompleted = complete ? (r?.timesCompleted ?? 0) : 0;
-        const pagesTotal = modulePages(content, module).length;
-        const exercisesTotal = moduleExercises(content, module).length;
-        return {
-          module,
-          status,
-          timesCompleted,
-          repeated: Math.max(0, timesCompleted - 1),
-          missing,
-          pagesSeen: pagesTotal - missing.pages.length,
-          pagesTotal,
-          exercisesSolved: exercisesTotal - missing.exercises.length,
-          exercisesTotal,
-        };
-      });
-    },
+    module,
+    status,
+    timesCompleted,
+    repeated: Math.max(0, timesCompleted - 1),
+    missing,
+    pagesSeen: pagesTotal - missing.pages.length,
+    pagesTotal,
+    exercisesSolved: exercisesTotal - missing.exercises.length,
+    exercisesTotal,
   };
 }
 
+/** Every visible module with its status and what is missing, in content order. */
+async function progress({ db, content }: Deps, learner: Learner): Promise<ModuleProgress[]> {
+  const rows = new Map((await progressRepository.forLearner(db, learner.id)).map((r) => [r.moduleSlug, r]));
+  const seenBy = await progressRepository.pagesSeen(db, learner.id);
+  const solved = new Set((await progressRepository.exercisesDone(db, learner.id)).keys());
+  return content.modules
+    .filter((m) => moduleVisibleTo(m, learner))
+    .map((module) =>
+      moduleProgress(content, module, rows.get(module.slug), seenBy.get(module.slug) ?? new Set(), solved),
+    );
+}
+
+/** A module's status with the learner's solved exercises and seen pages, for its page. */
+async function moduleState(deps: Deps, learner: Learner, module: Module): Promise<ModuleState> {
+  return {
+    progress: (await progress(deps, learner)).find((p) => p.module.slug === module.slug)!,
+    exercisesDone: await progressRepository.exercisesDone(deps.db, learner.id),
+    pagesSeen:
+      (await progressRepository.pagesSeen(deps.db, learner.id)).get(module.slug) ?? new Set<string>(),
+  };
+}
+
+/** Modules, exercises and per-learner progress; any order, repeatable. */
+export function createElearningService(deps: Deps) {
+  return {
+    visibleModules: (learner: Learner): Module[] =>
+      deps.content.modules.filter((m) => moduleVisibleTo(m, learner)),
+    moduleFor: (learner: Learner, slug: string) => moduleFor(deps, learner, slug),
+    exerciseFor: (learner: Learner, id: string) => exerciseFor(deps, learner, id),
+    async markStarted(learner: Learner, slug: string): Promise<void> {
+      moduleFor(deps, learner, slug);
+      await progressRepository.markVisited(deps.db, learner.id, slug, deps.clock.now());
+    },
+    seePage: (learner: Learner, slug: string, page: string) => seePage(deps, learner, slug, page),
+    markCompleted: (learner: Learner, slug: string) => markCompleted(deps, learner, slug),
+    answerExerciseStep: (learner: Learner, exerciseId: string, stepIndex: number, choice: string) =>
+      answerExerciseStep(deps, learner, exerciseId, stepIndex, choice),
+    exercisesDone: (learner: Learner) => progressRepository.exercisesDone(deps.db, learner.id),
+    /** The pages of a module the learner has seen. */
+    async pagesSeen(learner: Learner, slug: string): Promise<Set<string>> {
+      return (await progressRepository.pagesSeen(deps.db, learner.id)).get(slug) ?? new Set<string>();
+    },
+    progress: (learner: Learner) => progress(deps, learner),
+    moduleState: (learner: Learner, module: Module) => moduleState(deps, learner, module),
+  };
+}
+
+/** Modules, exercises and progress as the routes use them. */
 export type ElearningService = ReturnType<typeof createElearningService>;

@@ -1,14 +1,10 @@
-import type { Knex } from 'knex';
 import type { DbOrTrx } from '../db/knex.js';
 import type { ElearningContent } from './content.loader.js';
 import { isModuleComplete } from './elearning.service.js';
-import {
-  LEARNER_GROUPS,
-  LEARNER_GROUP_LABELS,
-  LEARNER_SURVEY_GROUPS,
-  learnerGroupOf,
-  type LearnerGroup,
-} from './learners.js';
+import { LEARNER_GROUPS, LEARNER_GROUP_LABELS, learnerGroupOf, type LearnerGroup } from './learners.js';
+import { learnersRepository, type CandidateCount } from './learners.repository.js';
+import { progressRepository } from './progress.repository.js';
+import { quizRepository } from './quiz.repository.js';
 
 /**
  * Figures for the dashboards: progress and pass rate per municipality and learner group, and item
@@ -87,159 +83,138 @@ export function combineProgress(cells: readonly GroupProgress[]): GroupFigures {
 const groupOf = (raw: string): LearnerGroup =>
   (LEARNER_GROUPS as readonly string[]).includes(raw) ? (raw as LearnerGroup) : 'oevrige';
 
+type Waiting = Map<string, { municipalityCode: number; group: LearnerGroup; n: number }>;
+
+/** Registered participants who have not come yet, per municipality and learner group: all of them less those who came. */
+async function waitingPerGroup(db: DbOrTrx, municipalityCode?: number): Promise<Waiting> {
+  const waiting: Waiting = new Map();
+  const tally = (rows: CandidateCount[], sign: number) => {
+    for (const r of rows) {
+      const group = learnerGroupOf({ superuser: r.superuser, surveyGroup: r.surveyGroup, roles: [] });
+      const key = `${r.municipalityCode}|${group}`;
+      const w = waiting.get(key) ?? { municipalityCode: r.municipalityCode, group, n: 0 };
+      w.n += sign * r.n;
+      waiting.set(key, w);
+    }
+  };
+  tally(await learnersRepository.candidateCounts(db, { municipalityCode, cameAlready: false }), 1);
+  tally(await learnersRepository.candidateCounts(db, { municipalityCode, cameAlready: true }), -1);
+  return waiting;
+}
+
+/** What each learner has done: started, modules marked, pages seen, exercises solved and their test record. */
+type Activity = {
+  started: Set<number>;
+  marked: Map<number, Set<string>>;
+  seen: Map<number, Set<string>>;
+  solved: Map<number, Set<string>>;
+  test: Map<number, { attempts: number; toPass: number | null; best: number }>;
+};
+
+// Sub-queries rather than id lists, so the figures scale past SQLite's bound-parameter limit.
+async function activityOf(db: DbOrTrx, municipalityCode?: number): Promise<Activity> {
+  const scope = () => learnersRepository.scope(db, municipalityCode);
+  const marks = await progressRepository.marksIn(db, scope());
+  const visits = await progressRepository.visitsIn(db, scope());
+  const exercises = await progressRepository.exercisesIn(db, scope());
+  const attempts = await quizRepository.attemptsIn(db, scope());
+  const activity: Activity = {
+    started: new Set([...marks, ...visits, ...attempts].map((r) => r.learnerId)),
+    marked: new Map(),
+    seen: new Map(),
+    solved: new Map(),
+    test: new Map(),
+  };
+  for (const r of marks) if (r.completed) addTo(activity.marked, r.learnerId, r.moduleSlug);
+  for (const v of visits) addTo(activity.seen, v.learnerId, `${v.moduleSlug}|${v.page}`);
+  for (const e of exercises) addTo(activity.solved, e.learnerId, e.exerciseId);
+  // Attempts come ordered by learner and hand-in time, so the first pass ends the count.
+  for (const a of attempts) {
+    if (!a.submitted) continue;
+    const t = activity.test.get(a.learnerId) ?? { attempts: 0, toPass: null, best: 0 };
+    t.attempts++;
+    if (a.passed && t.toPass === null) t.toPass = t.attempts;
+    t.best = Math.max(t.best, a.questionCount ? (100 * a.correctCount) / a.questionCount : 0);
+    activity.test.set(a.learnerId, t);
+  }
+  return activity;
+}
+
+const empty: ReadonlySet<string> = new Set<string>();
+
+/** The modules a learner has completed by the completion rule (marked, every page seen, every exercise solved). */
+function completedModules(content: ElearningContent, activity: Activity, id: number): string[] {
+  const seen = [...(activity.seen.get(id) ?? empty)];
+  return [...(activity.marked.get(id) ?? empty)].filter((slug) => {
+    const module = content.module(slug);
+    if (!module) return false;
+    const pages = new Set(seen.filter((k) => k.startsWith(`${slug}|`)).map((k) => k.slice(slug.length + 1)));
+    return isModuleComplete(content, module, {
+      marked: true,
+      seen: pages,
+      solved: activity.solved.get(id) ?? empty,
+    });
+  });
+}
+
+function emptyCell(municipalityCode: number | null, group: LearnerGroup): GroupProgress {
+  return {
+    municipalityCode,
+    group,
+    groupLabel: LEARNER_GROUP_LABELS[group],
+    registered: 0,
+    learners: 0,
+    started: 0,
+    completedByModule: {},
+    completedAll: 0,
+    tested: 0,
+    passed: 0,
+    attemptsToPass: [],
+    bestScores: [],
+    passRate: null,
+    passRateOfTested: null,
+  };
+}
+
+/** Counts one learner into their cell. */
+function countLearner(content: ElearningContent, cell: GroupProgress, activity: Activity, id: number): void {
+  cell.registered++;
+  cell.learners++;
+  if (activity.started.has(id)) cell.started++;
+  const done = completedModules(content, activity, id);
+  for (const slug of done) cell.completedByModule[slug] = (cell.completedByModule[slug] ?? 0) + 1;
+  const required = content.modules.filter((m) => m.audience === 'all' || cell.group === 'superbrugere');
+  if (required.every((m) => done.includes(m.slug))) cell.completedAll++;
+  const t = activity.test.get(id);
+  if (t) {
+    cell.tested++;
+    cell.bestScores.push(t.best);
+  }
+  if (t?.toPass) {
+    cell.passed++;
+    cell.attemptsToPass.push(t.toPass);
+  }
+}
+
 /** Progress and test figures per municipality and learner group (groups in fixed order; all municipalities unless one is given). */
 export async function progressByMunicipalityAndGroup(
   db: DbOrTrx,
   content: ElearningContent,
   opts: { municipalityCode?: number } = {},
 ): Promise<GroupProgress[]> {
-  // Sub-queries rather than id lists, so the figures scale past SQLite's bound-parameter limit.
-  const scope = (q: Knex.QueryBuilder): Knex.QueryBuilder =>
-    opts.municipalityCode !== undefined ? q.where('l.municipality_code', opts.municipalityCode) : q;
-  const learners: Array<{ id: number; municipality_code: number | null; learner_group: string }> =
-    await scope(db('learners as l')).select('l.id', 'l.municipality_code', 'l.learner_group');
-  // Registered participants who have not come yet, counted per group and never loaded one by one: all of
-  // them (from an index) less those who already have a learner row (few), which is cheaper than a per-row
-  // NOT EXISTS on a national list of hundreds of thousands.
-  type Count = {
-    municipality_code: number;
-    survey_group: string;
-    superuser: boolean | number;
-    n: number | string;
-  };
-  const participantGroups = (q: Knex.QueryBuilder): Promise<Count[]> =>
-    q
-      .modify((x) => {
-        if (opts.municipalityCode !== undefined) x.where('p.municipality_code', opts.municipalityCode);
-      })
-      .where((x) => x.whereIn('p.survey_group', LEARNER_SURVEY_GROUPS).orWhere('p.superuser', true))
-      .groupBy('p.municipality_code', 'p.survey_group', 'p.superuser')
-      .select('p.municipality_code', 'p.survey_group', 'p.superuser')
-      .count({ n: '*' });
-  const waiting = new Map<string, { municipalityCode: number; group: LearnerGroup; n: number }>();
-  const tally = (rows: Count[], sign: number) => {
-    for (const r of rows) {
-      const group = learnerGroupOf({
-        superuser: Boolean(r.superuser),
-        surveyGroup: r.survey_group,
-        roles: [],
-      });
-      const key = `${Number(r.municipality_code)}|${group}`;
-      const w = waiting.get(key) ?? { municipalityCode: Number(r.municipality_code), group, n: 0 };
-      w.n += sign * Number(r.n);
-      waiting.set(key, w);
-    }
-  };
-  tally(await participantGroups(db('participants as p')), 1);
-  // CROSS JOIN keeps SQLite from scanning the participants first (PostgreSQL plans it as an inner join).
-  const cameAlready = db('learners as l')
-    .crossJoin(db.raw('??', ['participants as p']))
-    .whereRaw('?? = ??', ['p.id', 'l.participant_id']);
-  tally(await participantGroups(cameAlready), -1);
+  const learners = await learnersRepository.inScope(db, opts.municipalityCode);
+  const waiting = await waitingPerGroup(db, opts.municipalityCode);
   if (!learners.length && ![...waiting.values()].some((w) => w.n > 0)) return [];
-  const progress: Array<{ learner_id: number; module_slug: string; completed_at: unknown }> = await scope(
-    db('elearning_progress as p').join('learners as l', 'l.id', 'p.learner_id'),
-  ).select('p.learner_id', 'p.module_slug', 'p.completed_at');
-  const visits: Array<{ learner_id: number; module_slug: string; page: string }> = await scope(
-    db('elearning_page_visits as v').join('learners as l', 'l.id', 'v.learner_id'),
-  ).select('v.learner_id', 'v.module_slug', 'v.page');
-  const exercises: Array<{ learner_id: number; exercise_id: string }> = await scope(
-    db('elearning_exercise_results as e').join('learners as l', 'l.id', 'e.learner_id'),
-  ).select('e.learner_id', 'e.exercise_id');
-  const attempts: Array<{
-    learner_id: number;
-    submitted_at: unknown;
-    passed: boolean | number | null;
-    correct_count: number | null;
-    question_count: number;
-  }> = await scope(db('quiz_attempts as a').join('learners as l', 'l.id', 'a.learner_id'))
-    .orderBy([{ column: 'a.learner_id' }, { column: 'a.submitted_at' }, { column: 'a.id' }])
-    .select('a.learner_id', 'a.submitted_at', 'a.passed', 'a.correct_count', 'a.question_count');
-
-  const started = new Set<number>([...progress, ...visits, ...attempts].map((r) => Number(r.learner_id)));
-  const marked = new Map<number, Set<string>>();
-  for (const r of progress)
-    if (r.completed_at !== null) addTo(marked, Number(r.learner_id), String(r.module_slug));
-  const seen = new Map<number, Set<string>>();
-  for (const v of visits) addTo(seen, Number(v.learner_id), `${v.module_slug}|${v.page}`);
-  const solved = new Map<number, Set<string>>();
-  for (const e of exercises) addTo(solved, Number(e.learner_id), String(e.exercise_id));
-  // Attempts come ordered by learner and hand-in time, so the first pass ends the count.
-  const test = new Map<number, { attempts: number; toPass: number | null; best: number }>();
-  for (const a of attempts) {
-    if (a.submitted_at === null) continue;
-    const id = Number(a.learner_id);
-    const t = test.get(id) ?? { attempts: 0, toPass: null, best: 0 };
-    t.attempts++;
-    if (Boolean(a.passed) && t.toPass === null) t.toPass = t.attempts;
-    t.best = Math.max(
-      t.best,
-      a.question_count ? (100 * Number(a.correct_count ?? 0)) / Number(a.question_count) : 0,
-    );
-    test.set(id, t);
-  }
-  const empty = new Set<string>();
-  const completed = (id: number, slug: string): boolean => {
-    const module = content.module(slug);
-    if (!module || !marked.get(id)?.has(slug)) return false;
-    const pages = new Set(
-      [...(seen.get(id) ?? empty)]
-        .filter((k) => k.startsWith(`${slug}|`))
-        .map((k) => k.slice(slug.length + 1)),
-    );
-    return isModuleComplete(content, module, { marked: true, seen: pages, solved: solved.get(id) ?? empty });
-  };
-  const required = (group: LearnerGroup) =>
-    content.modules.filter((m) => m.audience === 'all' || group === 'superbrugere').map((m) => m.slug);
-
+  const activity = await activityOf(db, opts.municipalityCode);
   const cells = new Map<string, GroupProgress>();
   const cellOf = (municipalityCode: number | null, group: LearnerGroup): GroupProgress => {
     const key = `${municipalityCode}|${group}`;
-    let cell = cells.get(key);
-    if (!cell) {
-      cell = {
-        municipalityCode,
-        group,
-        groupLabel: LEARNER_GROUP_LABELS[group],
-        registered: 0,
-        learners: 0,
-        started: 0,
-        completedByModule: {},
-        completedAll: 0,
-        tested: 0,
-        passed: 0,
-        attemptsToPass: [],
-        bestScores: [],
-        passRate: null,
-        passRateOfTested: null,
-      };
-      cells.set(key, cell);
-    }
-    return cell;
+    if (!cells.has(key)) cells.set(key, emptyCell(municipalityCode, group));
+    return cells.get(key)!;
   };
   for (const w of waiting.values()) if (w.n > 0) cellOf(w.municipalityCode, w.group).registered += w.n;
-  for (const l of learners) {
-    const cell = cellOf(
-      l.municipality_code === null ? null : Number(l.municipality_code),
-      groupOf(l.learner_group),
-    );
-    const id = Number(l.id);
-    cell.registered++;
-    cell.learners++;
-    if (started.has(id)) cell.started++;
-    const done = [...(marked.get(id) ?? empty)].filter((slug) => completed(id, slug));
-    for (const slug of done) cell.completedByModule[slug] = (cell.completedByModule[slug] ?? 0) + 1;
-    if (required(cell.group).every((s) => done.includes(s))) cell.completedAll++;
-    const t = test.get(id);
-    if (t) {
-      cell.tested++;
-      cell.bestScores.push(t.best);
-    }
-    if (t?.toPass) {
-      cell.passed++;
-      cell.attemptsToPass.push(t.toPass);
-    }
-  }
+  for (const l of learners)
+    countLearner(content, cellOf(l.municipalityCode, groupOf(l.group)), activity, l.id);
   return [...cells.values()]
     .map((c) => ({
       ...c,
@@ -291,18 +266,13 @@ export type QuestionStat = {
 
 /** Per question in the bank: share correct and discrimination index, from submitted attempts only. */
 export async function questionStats(db: DbOrTrx, content: ElearningContent): Promise<QuestionStat[]> {
-  const rows = await db('quiz_attempt_items as i')
-    .join('quiz_attempts as a', 'a.id', 'i.attempt_id')
-    .whereNotNull('a.submitted_at')
-    .select('i.question_id', 'i.correct', 'a.correct_count', 'a.question_count');
   const byQuestion = new Map<string, Array<{ correct: boolean; score: number }>>();
-  for (const r of rows) {
-    const correct = Boolean(r.correct);
-    const total = Number(r.question_count);
-    const rest = total > 1 ? (Number(r.correct_count) - (correct ? 1 : 0)) / (total - 1) : 0;
-    const list = byQuestion.get(r.question_id) ?? [];
-    list.push({ correct, score: rest });
-    byQuestion.set(r.question_id, list);
+  for (const r of await quizRepository.submittedItems(db)) {
+    const total = r.questionCount;
+    const rest = total > 1 ? (r.correctCount - (r.correct ? 1 : 0)) / (total - 1) : 0;
+    const list = byQuestion.get(r.questionId) ?? [];
+    list.push({ correct: r.correct, score: rest });
+    byQuestion.set(r.questionId, list);
   }
   return content.questions.map((q) => {
     const pairs = byQuestion.get(q.id) ?? [];
@@ -315,3 +285,16 @@ export async function questionStats(db: DbOrTrx, content: ElearningContent): Pro
     };
   });
 }
+
+/** The figures over the database the container gives it, for the reporting feature's dashboards and exports. */
+export function createElearningStats({ db, content }: { db: DbOrTrx; content: ElearningContent }) {
+  return {
+    /** Progress per municipality and learner group (see progressByMunicipalityAndGroup). */
+    progress: (opts: { municipalityCode?: number } = {}) => progressByMunicipalityAndGroup(db, content, opts),
+    /** Share correct and discrimination per question of the bank. */
+    questions: () => questionStats(db, content),
+  };
+}
+
+/** E-learning figures as the reporting feature reads them. */
+export type ElearningStats = ReturnType<typeof createElearningStats>;

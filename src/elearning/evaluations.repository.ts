@@ -119,4 +119,16 @@ export const evaluationsRepository = {
       comment: r.comment ?? null,
     }));
   },
+
+  /** Every response's municipality and answers of one kind (comments stay unread). */
+  async answersOfKind(
+    db: DbOrTrx,
+    kind: EvaluationKind,
+  ): Promise<Array<{ municipalityCode: number; answers: Record<string, number> }>> {
+    const rows = await db('evaluation_responses').where({ kind }).select('municipality_code', 'answers');
+    return rows.map((r) => ({
+      municipalityCode: Number(r.municipality_code),
+      answers: JSON.parse(r.answers) as Record<string, number>,
+    }));
+  },
 };

@@ -1,14 +1,17 @@
 import type { Request, RequestHandler, Response } from 'express';
-import type { Db } from '../db/knex.js';
-import type { Clock } from '../shared/clock.js';
 import { Forbidden, Unauthenticated } from '../shared/errors.js';
 import type { LinkPurpose } from '../links/links.service.js';
 import { handle } from '../web/http.js';
-import { ensureLearner, identifyLearner, type Learner, type LearnerIdentity } from './learners.js';
+import type { Learner, LearnerIdentity } from './learners.js';
+import type { LearnersService } from './learners.service.js';
 
 /** The authorisation rule for learner pages, in one place: who may be a learner, and by which link purposes. */
-async function identify(db: Db, req: Request, purposes: readonly LinkPurpose[]): Promise<LearnerIdentity> {
-  const identity = await identifyLearner(db, req.session, purposes);
+async function identify(
+  learners: LearnersService,
+  req: Request,
+  purposes: readonly LinkPurpose[],
+): Promise<LearnerIdentity> {
+  const identity = await learners.identify(req.session, purposes);
   if (identity) return identity;
   if (req.session.link) {
     throw new Forbidden(
@@ -23,23 +26,24 @@ async function identify(db: Db, req: Request, purposes: readonly LinkPurpose[]):
 
 /** Requires a learner (SAML user with a learner role or participant row, or a personal link of a given purpose). */
 export function requireLearner(
-  db: Db,
-  clock: Clock,
+  learners: LearnersService,
   purposes: readonly LinkPurpose[] = ['test'],
 ): RequestHandler {
   return handle(async (req, res, next) => {
-    res.locals.learner = await ensureLearner(db, clock, await identify(db, req, purposes));
+    res.locals.learner = await learners.ensure(await identify(learners, req, purposes));
     next();
   });
 }
 
 /** Requires a person who may evaluate; no learner row is written, so evaluating leaves no trace there. */
-export function requirePerson(db: Db, purposes: readonly LinkPurpose[]): RequestHandler {
+export function requirePerson(learners: LearnersService, purposes: readonly LinkPurpose[]): RequestHandler {
   return handle(async (req, res, next) => {
-    res.locals.person = await identify(db, req, purposes);
+    res.locals.person = await identify(learners, req, purposes);
     next();
   });
 }
 
+/** The learner the gate put on the response. */
 export const learnerOf = (res: Response): Learner => res.locals.learner as Learner;
+/** The person the evaluation gate put on the response. */
 export const personOf = (res: Response): LearnerIdentity => res.locals.person as LearnerIdentity;

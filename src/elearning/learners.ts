@@ -3,6 +3,9 @@ import type { SessionUser } from '../auth/roles.js';
 import { policy } from '../auth/policy.js';
 import type { LinkPurpose, ResolvedLink } from '../links/links.service.js';
 import type { Clock } from '../shared/clock.js';
+import { participantsRepository, type Participant } from '../participants/index.js';
+import { usersRepository } from '../auth/users.repository.js';
+import { learnersRepository } from './learners.repository.js';
 
 /**
  * Learners. A learner is the person behind an e-learning request, keyed so that the same person
@@ -56,27 +59,19 @@ export function learnerGroupOf(input: {
   return 'oevrige';
 }
 
-type ParticipantRow = {
-  id: number;
-  municipality_code: number;
-  name: string;
-  survey_group: string;
-  superuser: boolean | number;
-};
-
 function fromParticipant(
-  p: ParticipantRow,
+  p: Participant,
   roles: readonly string[],
   userId: number | null,
   via: 'link' | 'saml',
 ): LearnerIdentity {
-  const superuser = Boolean(p.superuser) || policy.isSuperuser({ roles });
-  const group = learnerGroupOf({ superuser, surveyGroup: p.survey_group, roles });
+  const superuser = p.superuser || policy.isSuperuser({ roles });
+  const group = learnerGroupOf({ superuser, surveyGroup: p.surveyGroup, roles });
   return {
     key: `p:${p.id}`,
-    participantId: Number(p.id),
+    participantId: p.id,
     userId,
-    municipalityCode: Number(p.municipality_code),
+    municipalityCode: p.municipalityCode,
     name: p.name,
     superuser,
     group,
@@ -96,17 +91,12 @@ export async function identifyLearner(
 ): Promise<LearnerIdentity | null> {
   const { link, user } = session;
   if (link && purposes.includes(link.purpose)) {
-    const p = await db<ParticipantRow>('participants')
-      .where({ id: link.participantId, municipality_code: link.municipalityCode })
-      .first();
+    const p = await participantsRepository.inMunicipality(db, link.municipalityCode, link.participantId);
     return p ? fromParticipant(p, [], null, 'link') : null;
   }
   if (!user) return null;
   if (user.email && user.municipalityCode) {
-    const p = await db<ParticipantRow>('participants')
-      .where({ municipality_code: user.municipalityCode })
-      .whereRaw('lower(email) = ?', [user.email.toLowerCase()])
-      .first();
+    const p = await participantsRepository.byMunicipalityAndEmail(db, user.municipalityCode, user.email);
     if (p) return fromParticipant(p, user.roles, user.id, 'saml');
   }
   if (!policy.takesElearning(user)) return null;
@@ -128,47 +118,25 @@ export async function identifyLearner(
 /** The learners row for an identity, created on first visit and refreshed after. */
 export async function ensureLearner(db: DbOrTrx, clock: Clock, identity: LearnerIdentity): Promise<Learner> {
   const now = clock.now();
-  const snapshot = {
-    participant_id: identity.participantId,
-    user_id: identity.userId,
-    municipality_code: identity.municipalityCode,
-    name: identity.name,
-    learner_group: identity.group,
-    superuser: identity.superuser,
-    updated_at: now,
-  };
-  await db('learners')
-    .insert({ learner_key: identity.key, created_at: now, ...snapshot })
-    .onConflict('learner_key')
-    .ignore();
-  const row = await db('learners')
-    .where({ learner_key: identity.key })
-    .first('id', 'name', 'learner_group', 'municipality_code', 'superuser', 'user_id');
-  const id = Number(row.id);
+  const row = await learnersRepository.ensure(db, identity.key, identity, now);
   const changed =
     row.name !== identity.name ||
-    row.learner_group !== identity.group ||
-    Boolean(row.superuser) !== identity.superuser ||
-    (row.municipality_code === null ? null : Number(row.municipality_code)) !== identity.municipalityCode ||
-    (identity.userId !== null && Number(row.user_id) !== identity.userId);
+    row.group !== identity.group ||
+    row.superuser !== identity.superuser ||
+    row.municipalityCode !== identity.municipalityCode ||
+    (identity.userId !== null && row.userId !== identity.userId);
   if (changed) {
     // Keep a known user id when a later visit comes by link (no user in the session).
-    await db('learners')
-      .where({ id })
-      .update({ ...snapshot, user_id: identity.userId ?? row.user_id ?? null });
+    await learnersRepository.refresh(db, row.id, { ...identity, userId: identity.userId ?? row.userId }, now);
   }
-  return { ...identity, id };
+  return { ...identity, id: row.id };
 }
 
 /** The address a learner's "test passed" mail goes to: their participant row, else their login. */
 export async function learnerEmail(db: DbOrTrx, learner: Learner): Promise<string | null> {
-  if (learner.participantId) {
-    const p = await db('participants').where({ id: learner.participantId }).first('email');
-    if (p?.email) return String(p.email);
-  }
-  if (learner.userId) {
-    const u = await db('users').where({ id: learner.userId }).first('email');
-    if (u?.email) return String(u.email);
-  }
-  return null;
+  const fromList = learner.participantId
+    ? await participantsRepository.emailOf(db, learner.participantId)
+    : null;
+  if (fromList) return fromList;
+  return learner.userId ? usersRepository.emailOf(db, learner.userId) : null;
 }

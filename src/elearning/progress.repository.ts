@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { DbOrTrx } from '../db/knex.js';
 
 export type ProgressRow = {
@@ -105,5 +106,53 @@ export const progressRepository = {
       .where({ learner_id: learnerId, exercise_id: exerciseId })
       .select('step_id');
     return new Set(rows.map((r) => String(r.step_id)));
+  },
+
+  /** These learners' module progress for the GDPR export. */
+  async exportFor(db: DbOrTrx, learnerIds: readonly number[]): Promise<Array<Record<string, unknown>>> {
+    return db('elearning_progress')
+      .whereIn('learner_id', learnerIds)
+      .select('module_slug', 'started_at', 'completed_at', 'times_completed');
+  },
+
+  /** Module marks of the learners in `learners` (a builder from learnersRepository.scope). */
+  async marksIn(
+    db: DbOrTrx,
+    learners: Knex.QueryBuilder,
+  ): Promise<Array<{ learnerId: number; moduleSlug: string; completed: boolean }>> {
+    const rows = await db('elearning_progress as p')
+      .join(learners.as('l'), 'l.id', 'p.learner_id')
+      .select('p.learner_id', 'p.module_slug', 'p.completed_at');
+    return rows.map((r) => ({
+      learnerId: Number(r.learner_id),
+      moduleSlug: String(r.module_slug),
+      completed: r.completed_at !== null,
+    }));
+  },
+
+  /** Pages seen by the learners in `learners`. */
+  async visitsIn(
+    db: DbOrTrx,
+    learners: Knex.QueryBuilder,
+  ): Promise<Array<{ learnerId: number; moduleSlug: string; page: string }>> {
+    const rows = await db('elearning_page_visits as v')
+      .join(learners.as('l'), 'l.id', 'v.learner_id')
+      .select('v.learner_id', 'v.module_slug', 'v.page');
+    return rows.map((r) => ({
+      learnerId: Number(r.learner_id),
+      moduleSlug: String(r.module_slug),
+      page: String(r.page),
+    }));
+  },
+
+  /** Exercises solved by the learners in `learners`. */
+  async exercisesIn(
+    db: DbOrTrx,
+    learners: Knex.QueryBuilder,
+  ): Promise<Array<{ learnerId: number; exerciseId: string }>> {
+    const rows = await db('elearning_exercise_results as e')
+      .join(learners.as('l'), 'l.id', 'e.learner_id')
+      .select('e.learner_id', 'e.exercise_id');
+    return rows.map((r) => ({ learnerId: Number(r.learner_id), exerciseId: String(r.exercise_id) }));
   },
 };

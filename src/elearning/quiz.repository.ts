@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { DbOrTrx } from '../db/knex.js';
 import type { DrawnQuestion } from './quiz.draw.js';
 
@@ -21,6 +22,15 @@ export type AttemptItemRow = {
   optionTokens: string[];
   selected: string[] | null;
   correct: boolean | null;
+};
+
+/** One attempt as the figures count it. */
+export type AttemptScore = {
+  learnerId: number;
+  submitted: boolean;
+  passed: boolean;
+  correctCount: number;
+  questionCount: number;
 };
 
 const toDate = (v: unknown): Date =>
@@ -152,5 +162,43 @@ export const quizRepository = {
 
   async saveScore(db: DbOrTrx, attemptId: number, correctCount: number, passed: boolean): Promise<void> {
     await db('quiz_attempts').where({ id: attemptId }).update({ correct_count: correctCount, passed });
+  },
+
+  /** These learners' attempts for the GDPR export. */
+  async exportFor(db: DbOrTrx, learnerIds: readonly number[]): Promise<Array<Record<string, unknown>>> {
+    return db('quiz_attempts')
+      .whereIn('learner_id', learnerIds)
+      .select('started_at', 'submitted_at', 'question_count', 'correct_count', 'passed');
+  },
+
+  /** Attempts of the learners in `learners` (a builder from learnersRepository.scope), by learner and hand-in time. */
+  async attemptsIn(db: DbOrTrx, learners: Knex.QueryBuilder): Promise<AttemptScore[]> {
+    const rows = await db('quiz_attempts as a')
+      .join(learners.as('l'), 'l.id', 'a.learner_id')
+      .orderBy([{ column: 'a.learner_id' }, { column: 'a.submitted_at' }, { column: 'a.id' }])
+      .select('a.learner_id', 'a.submitted_at', 'a.passed', 'a.correct_count', 'a.question_count');
+    return rows.map((a) => ({
+      learnerId: Number(a.learner_id),
+      submitted: a.submitted_at !== null,
+      passed: Boolean(a.passed),
+      correctCount: Number(a.correct_count ?? 0),
+      questionCount: Number(a.question_count),
+    }));
+  },
+
+  /** Every answered item of a submitted attempt with its attempt's score, for the item statistics. */
+  async submittedItems(
+    db: DbOrTrx,
+  ): Promise<Array<{ questionId: string; correct: boolean; correctCount: number; questionCount: number }>> {
+    const rows = await db('quiz_attempt_items as i')
+      .join('quiz_attempts as a', 'a.id', 'i.attempt_id')
+      .whereNotNull('a.submitted_at')
+      .select('i.question_id', 'i.correct', 'a.correct_count', 'a.question_count');
+    return rows.map((r) => ({
+      questionId: String(r.question_id),
+      correct: Boolean(r.correct),
+      correctCount: Number(r.correct_count),
+      questionCount: Number(r.question_count),
+    }));
   },
 };

@@ -1,75 +1,73 @@
-import { Router, type RequestHandler, type Response } from 'express';
-import type { Db } from '../db/knex.js';
-import { Conflict, NotFound, ValidationError } from '../shared/errors.js';
+import { Router, type RequestHandler, type Request, type Response } from 'express';
+import { Conflict, NotFound } from '../shared/errors.js';
+import { formHandler } from '../web/forms.js';
 import { handle, param, takeFlash } from '../web/http.js';
+import { formatDanishDate, formatDanishDateTime } from '../web/format.js';
 import type { ElearningContent } from './content.loader.js';
-import type { QuizService, PostedAnswers } from './quiz.service.js';
+import type { QuizService } from './quiz.service.js';
+import { attemptIdOf, nextStepOf, pageParam, parseAnswers } from './quiz.schemas.js';
 import { learnerOf } from './learner.gate.js';
 import type { Learner } from './learners.js';
-import { certificatesRepository, formatCode } from './certificates.js';
-import { formatDanishDate, formatDanishDateTime } from '../web/format.js';
+import type { CertificatesService } from './certificates.service.js';
+import { formatCode } from './certificates.js';
 
-const OPTION_TOKEN = /^[A-Za-z0-9_-]{1,40}$/;
-
-/** Reads `q<position>` fields (a string for radios, an array for checkboxes) into answers; anything but option tokens is refused. */
-export function parseAnswers(body: unknown): PostedAnswers {
-  const answers: PostedAnswers = new Map();
-  if (!body || typeof body !== 'object') return answers;
-  for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
-    const m = key.match(/^q(\d{1,3})$/);
-    if (!m) continue;
-    const values = Array.isArray(value) ? value : [value];
-    if (!values.every((v): v is string => typeof v === 'string' && OPTION_TOKEN.test(v))) {
-      throw new ValidationError(
-        'Svaret passer ikke til spørgsmålene i dit testforsøg. Genindlæs siden, og prøv igen.',
-        { [key]: 'Ukendt svarmulighed' },
-      );
-    }
-    answers.set(Number(m[1]), [...new Set(values)]);
-  }
-  return answers;
-}
-
-const attemptIdOf = (raw: string): number => {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new NotFound('Testforsøget findes ikke.');
-  return n;
-};
-
-/** The final test and the learner's certificate. */
-export function quizRoutes({
-  quiz,
-  content,
-  learner,
-  publicUrl,
-  db,
-}: {
+type Deps = {
   quiz: QuizService;
+  certificates: CertificatesService;
   content: ElearningContent;
   learner: RequestHandler;
   publicUrl: string;
-  db: Db;
-}): Router {
-  const router = Router();
-  const rules = {
-    passPercent: quiz.passPercent,
-    count: quiz.questionsPerAttempt,
-    perPage: quiz.questionsPerPage,
-    objectives: content.objectives.filter((o) => !o.superuserOnly).length,
-  };
+};
 
+/** The test's rules as its pages state them. */
+type Rules = { passPercent: number; count: number; perPage: number; objectives: number };
+
+/** The final test and the learner's certificate. */
+export function quizRoutes(deps: Deps): Router {
+  const router = Router();
+  const rules: Rules = {
+    passPercent: deps.quiz.passPercent,
+    count: deps.quiz.questionsPerAttempt,
+    perPage: deps.quiz.questionsPerPage,
+    objectives: deps.content.objectives.filter((o) => !o.superuserOnly).length,
+  };
+  registerStart(router, deps, rules);
+  registerAttempt(router, deps, rules);
+  registerHandIn(router, deps, rules);
+  registerCertificate(router, deps);
+  return router;
+}
+
+/** A hand-in that lost the race (or came twice): the attempt's conflict page. */
+async function orConflictPage(
+  res: Response,
+  attemptId: number,
+  action: () => Promise<unknown>,
+): Promise<void> {
+  try {
+    await action();
+  } catch (err) {
+    if (!(err instanceof Conflict)) throw err;
+    res.status(409).render('elearning/test-conflict', {
+      title: 'Testen er allerede afleveret',
+      message: err.message,
+      attemptId,
+    });
+  }
+}
+
+function registerStart(router: Router, { quiz, certificates, learner }: Deps, rules: Rules): void {
   router.get(
     '/e-laering/test',
     learner,
     handle(async (_req, res) => {
       const me = learnerOf(res);
-      const history = await quiz.history(me);
       res.render('elearning/test-intro', {
         title: 'Afsluttende test',
         rules,
-        history,
+        history: await quiz.history(me),
         unfinished: await quiz.unfinished(me),
-        certificate: await certificatesRepository.forLearner(db, me.id),
+        certificate: await certificates.forLearner(me),
         formatDanishDateTime,
       });
     }),
@@ -83,83 +81,67 @@ export function quizRoutes({
       res.redirect(303, `/e-laering/test/forsoeg/${id}`);
     }),
   );
+}
 
-  const pageParam = (raw: unknown): number => {
-    const n = typeof raw === 'string' && /^\d{1,3}$/.test(raw) ? Number(raw) : NaN;
-    if (!Number.isInteger(n) || n < 1) throw new NotFound('Siden findes ikke i testforsøget.');
-    return n;
-  };
+/** One page of an open attempt: shown, and saved with the buttons that move between pages. */
+function registerAttempt(router: Router, { quiz, learner }: Deps, rules: Rules): void {
   const renderPage = async (
     res: Response,
     me: Learner,
     id: number,
     page: number,
-    status = 200,
-    error: string | null = null,
-    flash: string | null = null,
+    opts: { error?: string; flash?: string | null } = {},
   ) => {
     const view = await quiz.attemptPage(me, id, page);
     if (view.attempt.submittedAt) return res.redirect(303, `/e-laering/test/forsoeg/${id}/resultat`);
-    res
-      .status(status)
-      .render('elearning/test-attempt', {
-        title: `Afsluttende test, side ${page} af ${view.pageCount}`,
-        ...view,
-        rules,
-        flash,
-        error,
-      });
+    res.render('elearning/test-attempt', {
+      title: `Afsluttende test, side ${page} af ${view.pageCount}`,
+      ...view,
+      rules,
+      flash: opts.flash ?? null,
+      error: opts.error ?? null,
+    });
   };
+  const postedPage = (req: Request) => pageParam(((req.body ?? {}) as Record<string, unknown>).side);
 
   router.get(
     '/e-laering/test/forsoeg/:id',
     learner,
     handle(async (req, res) => {
-      const id = attemptIdOf(param(req, 'id'));
       const page = req.query.side === undefined ? 1 : pageParam(req.query.side);
-      await renderPage(res, learnerOf(res), id, page, 200, null, takeFlash(req));
+      await renderPage(res, learnerOf(res), attemptIdOf(param(req, 'id')), page, { flash: takeFlash(req) });
     }),
   );
 
   router.post(
     '/e-laering/test/forsoeg/:id',
     learner,
-    handle(async (req, res) => {
-      const me = learnerOf(res);
-      const id = attemptIdOf(param(req, 'id'));
-      const body = (req.body ?? {}) as Record<string, unknown>;
-      const page = pageParam(body.side);
-      try {
-        const { pageCount } = await quiz.savePage(me, id, page, parseAnswers(body));
-        const base = `/e-laering/test/forsoeg/${id}`;
-        const goTo =
-          typeof body.gaa === 'string' && /^\d{1,3}$/.test(body.gaa)
-            ? Math.min(Math.max(Number(body.gaa), 1), pageCount)
-            : null;
-        if (goTo) return res.redirect(303, `${base}?side=${goTo}`);
-        if (body.handling === 'naeste' && page < pageCount)
-          return res.redirect(303, `${base}?side=${page + 1}`);
-        if (body.handling === 'forrige' && page > 1) return res.redirect(303, `${base}?side=${page - 1}`);
-        if (body.handling === 'aflever' || body.handling === 'naeste')
-          return res.redirect(303, `${base}/aflever`);
-        req.session.flash = 'Dine svar er gemt. Du kan fortsætte, hvor du slap – også fra en anden computer.';
-        res.redirect(303, `${base}?side=${page}`);
-      } catch (err) {
-        if (err instanceof Conflict) {
-          return res
-            .status(409)
-            .render('elearning/test-conflict', {
-              title: 'Testen er allerede afleveret',
-              message: err.message,
-              attemptId: id,
-            });
-        }
-        if (err instanceof ValidationError) return renderPage(res, me, id, page, 422, err.message);
-        throw err;
-      }
-    }),
+    formHandler(
+      async (req, res) => {
+        const id = attemptIdOf(param(req, 'id'));
+        const page = postedPage(req);
+        await orConflictPage(res, id, async () => {
+          const body = (req.body ?? {}) as Record<string, unknown>;
+          const { pageCount } = await quiz.savePage(learnerOf(res), id, page, parseAnswers(body));
+          const base = `/e-laering/test/forsoeg/${id}`;
+          const next = nextStepOf(body, page, pageCount);
+          if (next === 'aflever') return res.redirect(303, `${base}/aflever`);
+          if (next !== null) return res.redirect(303, `${base}?side=${next}`);
+          req.session.flash =
+            'Dine svar er gemt. Du kan fortsætte, hvor du slap – også fra en anden computer.';
+          res.redirect(303, `${base}?side=${page}`);
+        });
+      },
+      (req, res, err) =>
+        renderPage(res, learnerOf(res), attemptIdOf(param(req, 'id')), postedPage(req), {
+          error: err.message,
+        }),
+    ),
   );
+}
 
+/** The summary before handing in, the hand-in itself and the result. */
+function registerHandIn(router: Router, { quiz, certificates, learner }: Deps, rules: Rules): void {
   router.get(
     '/e-laering/test/forsoeg/:id/aflever',
     learner,
@@ -176,21 +158,10 @@ export function quizRoutes({
     learner,
     handle(async (req, res) => {
       const id = attemptIdOf(param(req, 'id'));
-      try {
+      await orConflictPage(res, id, async () => {
         await quiz.handIn(learnerOf(res), id);
-      } catch (err) {
-        if (err instanceof Conflict) {
-          return res
-            .status(409)
-            .render('elearning/test-conflict', {
-              title: 'Testen er allerede afleveret',
-              message: err.message,
-              attemptId: id,
-            });
-        }
-        throw err;
-      }
-      res.redirect(303, `/e-laering/test/forsoeg/${id}/resultat`);
+        res.redirect(303, `/e-laering/test/forsoeg/${id}/resultat`);
+      });
     }),
   );
 
@@ -199,24 +170,23 @@ export function quizRoutes({
     learner,
     handle(async (req, res) => {
       const me = learnerOf(res);
-      const result = await quiz.result(me, attemptIdOf(param(req, 'id')));
-      const history = await quiz.history(me);
       res.render('elearning/test-result', {
         title: 'Resultat af testen',
-        result,
-        history,
-        certificate: await certificatesRepository.forLearner(db, me.id),
+        result: await quiz.result(me, attemptIdOf(param(req, 'id'))),
+        history: await quiz.history(me),
+        certificate: await certificates.forLearner(me),
         formatDanishDateTime,
       });
     }),
   );
+}
 
+function registerCertificate(router: Router, { certificates, learner, publicUrl }: Deps): void {
   router.get(
     '/e-laering/certifikat',
     learner,
     handle(async (_req, res) => {
-      const me = learnerOf(res);
-      const certificate = await certificatesRepository.forLearner(db, me.id);
+      const certificate = await certificates.forLearner(learnerOf(res));
       if (!certificate)
         throw new NotFound(
           'Du har ikke bestået den afsluttende test endnu. Kursusbeviset kan udskrives, når du har bestået.',
@@ -230,6 +200,4 @@ export function quizRoutes({
       });
     }),
   );
-
-  return router;
 }

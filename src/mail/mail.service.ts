@@ -1,11 +1,15 @@
 import crypto from 'node:crypto';
 import type { Config } from '../config.js';
-import type { Db } from '../db/knex.js';
+import type { Db, DbOrTrx } from '../db/knex.js';
 import type { Clock } from '../shared/clock.js';
-import type { DbOrTrx } from '../db/knex.js';
 import { audit } from '../shared/audit.js';
 import { Conflict, NotFound } from '../shared/errors.js';
-import { outboxRepository, type NewMessage } from './outbox.repository.js';
+import {
+  outboxRepository,
+  type AttachmentInfo,
+  type NewMessage,
+  type OutboxMessage,
+} from './outbox.repository.js';
 import { renderMail } from './templates.js';
 
 type Deps = { config: Pick<Config, 'mail' | 'publicUrl'>; clock: Clock };
@@ -72,10 +76,29 @@ export function createMailService(deps: Deps) {
 }
 export type MailService = ReturnType<typeof createMailService>;
 
-/** The administrator's use cases on the mail log. */
+/** Puts a failed message back in the queue, audited; anything else is refused. */
+async function resend(deps: { db: Db; clock: Clock }, id: number, actorUserId: number): Promise<void> {
+  const now = deps.clock.now();
+  await deps.db.transaction(async (trx) => {
+    const m = await outboxRepository.byId(trx, id);
+    if (!m) throw new NotFound('Beskeden findes ikke.');
+    if (!(await outboxRepository.resetFailed(trx, id, now)))
+      throw new Conflict('Kun en mislykket besked kan sendes igen.');
+    await audit(trx, {
+      actorUserId,
+      action: 'mail.resend',
+      subject: `mail:${id}`,
+      details: { kind: m.kind },
+      at: now,
+    });
+  });
+}
+
+/** The administrator's use cases on the mail log, and what the development mailbox shows. */
 export function createMailAdminService(deps: { db: Db; clock: Clock }) {
-  const { db, clock } = deps;
+  const { db } = deps;
   return {
+    /** The newest messages, their attachments (without content) and the count per state. */
     async latest(limit = 200) {
       const messages = await outboxRepository.latest(db, { limit });
       const attachments = await outboxRepository.attachmentInfo(
@@ -86,23 +109,18 @@ export function createMailAdminService(deps: { db: Db; clock: Clock }) {
       return { messages, attachments, counts };
     },
 
-    /** Puts a failed message back in the queue; anything else is refused. */
-    async resend(id: number, actorUserId: number): Promise<void> {
-      const now = clock.now();
-      await db.transaction(async (trx) => {
-        const m = await outboxRepository.byId(trx, id);
-        if (!m) throw new NotFound('Beskeden findes ikke.');
-        if (!(await outboxRepository.resetFailed(trx, id, now)))
-          throw new Conflict('Kun en mislykket besked kan sendes igen.');
-        await audit(trx, {
-          actorUserId,
-          action: 'mail.resend',
-          subject: `mail:${id}`,
-          details: { kind: m.kind },
-          at: now,
-        });
-      });
+    /** One message and its attachments (without content), or null. */
+    async message(id: number): Promise<{ message: OutboxMessage; attachments: AttachmentInfo[] } | null> {
+      const message = await outboxRepository.byId(db, id);
+      if (!message) return null;
+      const attachments = (await outboxRepository.attachmentInfo(db, [message.id])).get(message.id) ?? [];
+      return { message, attachments };
     },
+
+    /** One attachment of a message, with its content, or undefined. */
+    attachment: (id: number, attachmentId: number) => outboxRepository.attachment(db, id, attachmentId),
+
+    resend: (id: number, actorUserId: number): Promise<void> => resend(deps, id, actorUserId),
   };
 }
 export type MailAdminService = ReturnType<typeof createMailAdminService>;

@@ -4,9 +4,9 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/knex.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
-import { outboxRepository } from './outbox.repository.js';
+import { outboxRepository, type Attachment, type OutboxMessage } from './outbox.repository.js';
 import { safeError } from '../shared/logger.js';
-import { isDatabaseUnavailable } from '../db/retry.js';
+import { isDatabaseUnavailable } from '../db/errors.js';
 
 /** The part of a Nodemailer transport the worker uses; tests may pass their own. */
 export type MailTransport = {
@@ -57,156 +57,196 @@ function describe(err: SmtpError): string {
   return err.code && !text.includes(err.code) ? `${err.code}: ${text}` : text;
 }
 
-/** Sends outbox messages over SMTP (pooled); safe with several workers on one PostgreSQL. */
-export function createMailWorker(
-  deps: { db: Db; clock: Clock; config: Pick<Config, 'mail'>; logger: Logger },
-  opts: WorkerOptions = {},
-) {
-  const { db, clock, config, logger } = deps;
-  const workerId = opts.workerId ?? `w-${crypto.randomBytes(6).toString('hex')}`;
-  const leaseMs = opts.leaseMs ?? 5 * 60_000;
-  const baseMs = opts.backoffBaseMs ?? 60_000;
-  const maxMs = opts.backoffMaxMs ?? 6 * 3600_000;
-  const batchSize = opts.batchSize ?? 20;
-  let transport: MailTransport | null = opts.transport ?? null;
+type WorkerDeps = { db: Db; clock: Clock; config: Pick<Config, 'mail'>; logger: Logger };
 
-  function transportOf(): MailTransport | null {
-    if (transport) return transport;
-    if (!config.mail.smtpUrl) return null;
-    // Timeouts well inside the lease, so a hung connection cannot outlive our claim on the message.
-    transport = createTransport({
-      url: config.mail.smtpUrl,
-      pool: true,
-      maxConnections: 3,
-      connectionTimeout: 30_000,
-      greetingTimeout: 30_000,
-      socketTimeout: 60_000,
-    }) as unknown as MailTransport;
-    return transport;
+/** One worker's settings and its (lazily opened) SMTP transport, shared by the functions below. */
+type Worker = WorkerDeps & {
+  opts: WorkerOptions;
+  workerId: string;
+  leaseMs: number;
+  baseMs: number;
+  maxMs: number;
+  batchSize: number;
+  transport: MailTransport | null;
+};
+
+/** The pooled SMTP transport, opened on first use; null when no SMTP server is configured. */
+function transportOf(w: Worker): MailTransport | null {
+  if (w.transport) return w.transport;
+  if (!w.config.mail.smtpUrl) return null;
+  // Timeouts well inside the lease, so a hung connection cannot outlive our claim on the message.
+  w.transport = createTransport({
+    url: w.config.mail.smtpUrl,
+    pool: true,
+    maxConnections: 3,
+    connectionTimeout: 30_000,
+    greetingTimeout: 30_000,
+    socketTimeout: 60_000,
+  }) as unknown as MailTransport;
+  return w.transport;
+}
+
+/** Hands one message to the SMTP server. */
+async function deliver(
+  w: Worker,
+  t: MailTransport,
+  m: OutboxMessage,
+  attachments: Attachment[],
+): Promise<{ rejected?: unknown[] }> {
+  // Several recipients (a municipality's results) do not see each other's addresses.
+  const fromAddress = /<([^>]+)>/.exec(w.config.mail.from)?.[1] ?? w.config.mail.from;
+  return t.sendMail({
+    from: w.config.mail.from,
+    to: m.to.length > 1 ? 'Modtagere:;' : m.to,
+    envelope: { from: fromAddress, to: m.to },
+    subject: m.subject,
+    html: m.html ?? undefined,
+    text: m.text ?? undefined,
+    messageId: m.messageId,
+    attachments: attachments.map((a) => ({
+      filename: a.filename,
+      contentType: a.contentType,
+      content: a.content,
+    })),
+  });
+}
+
+/** Records a failed send: given up when permanent or out of attempts, otherwise tried again after a backoff. */
+async function recordFailure(w: Worker, m: OutboxMessage, err: SmtpError): Promise<'failed' | 'retried'> {
+  const error = describe(err);
+  const logFields = {
+    outboxId: m.id,
+    kind: m.kind,
+    attempts: m.attempts,
+    code: err.code,
+    responseCode: err.responseCode,
+  };
+  if (isPermanent(err) || m.attempts >= w.config.mail.maxAttempts) {
+    await outboxRepository.markFailed(w.db, m.id, w.workerId, error);
+    w.opts.onSendFailure?.('permanent');
+    w.logger.warn(logFields, 'mail failed');
+    return 'failed';
   }
+  const next = new Date(w.clock.now().getTime() + backoffMs(m.attempts, w.baseMs, w.maxMs));
+  await outboxRepository.markRetry(w.db, m.id, w.workerId, next, error);
+  w.opts.onSendFailure?.('temporary');
+  w.logger.info({ ...logFields, nextAttemptAt: next.toISOString() }, 'mail will be retried');
+  return 'retried';
+}
 
-  async function sendOne(id: number): Promise<keyof RunResult | null> {
-    const m = await outboxRepository.byId(db, id);
-    if (!m || m.status !== 'sending') return null;
-    const t = transportOf();
-    if (!t) return null;
-    const attachments = await outboxRepository.attachmentsOf(db, id);
-    const claimedAt = Date.now();
-    let info: { rejected?: unknown[] };
+/**
+ * The mail server has it. Recording that must not be mistaken for a failed send (which would send it
+ * again), and a database that is briefly away is waited for, well inside our lease on the message.
+ * `claimedAt` is wall time, like the lease's own expiry, not the app's injectable clock.
+ */
+async function recordSent(
+  w: Worker,
+  m: OutboxMessage,
+  note: string | null,
+  claimedAt: number,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
     try {
-      // Several recipients (a municipality's results) do not see each other's addresses.
-      const fromAddress = /<([^>]+)>/.exec(config.mail.from)?.[1] ?? config.mail.from;
-      info = await t.sendMail({
-        from: config.mail.from,
-        to: m.to.length > 1 ? 'Modtagere:;' : m.to,
-        envelope: { from: fromAddress, to: m.to },
-        subject: m.subject,
-        html: m.html ?? undefined,
-        text: m.text ?? undefined,
-        messageId: m.messageId,
-        attachments: attachments.map((a) => ({
-          filename: a.filename,
-          contentType: a.contentType,
-          content: a.content,
-        })),
-      });
-    } catch (e) {
-      const err = e as SmtpError;
-      const error = describe(err);
-      const logFields = {
-        outboxId: id,
-        kind: m.kind,
-        attempts: m.attempts,
-        code: err.code,
-        responseCode: err.responseCode,
-      };
-      if (isPermanent(err) || m.attempts >= config.mail.maxAttempts) {
-        await outboxRepository.markFailed(db, id, workerId, error);
-        opts.onSendFailure?.('permanent');
-        logger.warn(logFields, 'mail failed');
-        return 'failed';
-      }
-      const next = new Date(clock.now().getTime() + backoffMs(m.attempts, baseMs, maxMs));
-      await outboxRepository.markRetry(db, id, workerId, next, error);
-      opts.onSendFailure?.('temporary');
-      logger.info({ ...logFields, nextAttemptAt: next.toISOString() }, 'mail will be retried');
-      return 'retried';
+      await outboxRepository.markSent(w.db, m.id, w.workerId, w.clock.now(), note, m.containsLink);
+      return;
+    } catch (err) {
+      const pause = Math.min(250 * 2 ** attempt, 5_000);
+      if (!isDatabaseUnavailable(err) || Date.now() + pause > claimedAt + w.leaseMs / 2) throw err;
+      await new Promise((resolve) => setTimeout(resolve, pause));
     }
-    // The mail server has it. Recording that must not be mistaken for a failed send (which would send it
-    // again), and a database that is briefly away is waited for, well inside our lease on the message.
-    const rejected = info.rejected?.length ?? 0;
-    const note = rejected ? `${rejected} modtager(e) blev afvist af mailserveren.` : null;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await outboxRepository.markSent(db, id, workerId, clock.now(), note, m.containsLink);
-        break;
-      } catch (err) {
-        const pause = Math.min(250 * 2 ** attempt, 5_000);
-        if (!isDatabaseUnavailable(err) || Date.now() + pause > claimedAt + leaseMs / 2) throw err;
-        await new Promise((resolve) => setTimeout(resolve, pause));
-      }
-    }
-    logger.info({ outboxId: id, kind: m.kind, attempts: m.attempts, rejected }, 'mail sent');
-    return 'sent';
   }
+}
 
-  /** One pass: claim due messages and try each once. Does nothing when no SMTP is configured. */
-  async function runOnce(): Promise<RunResult> {
-    const result: RunResult = { sent: 0, retried: 0, failed: 0 };
-    if (!transportOf()) return result;
-    const now = clock.now();
-    const ids = await outboxRepository.claim(db, {
-      now,
-      leaseUntil: new Date(now.getTime() + leaseMs),
-      workerId,
-      limit: batchSize,
-    });
-    for (const id of ids) {
-      const outcome = await sendOne(id);
-      if (outcome) result[outcome] += 1;
-    }
-    return result;
+/** Tries one claimed message once; null when it is no longer ours to send. */
+async function sendOne(w: Worker, id: number): Promise<keyof RunResult | null> {
+  const m = await outboxRepository.byId(w.db, id);
+  if (!m || m.status !== 'sending') return null;
+  const t = transportOf(w);
+  if (!t) return null;
+  // Read before the send, so a database error here is not taken for a failed send.
+  const attachments = await outboxRepository.attachmentsOf(w.db, id);
+  const claimedAt = Date.now();
+  let info: { rejected?: unknown[] };
+  try {
+    info = await deliver(w, t, m, attachments);
+  } catch (e) {
+    return recordFailure(w, m, e as SmtpError);
   }
+  const rejected = info.rejected?.length ?? 0;
+  await recordSent(w, m, rejected ? `${rejected} modtager(e) blev afvist af mailserveren.` : null, claimedAt);
+  w.logger.info({ outboxId: id, kind: m.kind, attempts: m.attempts, rejected }, 'mail sent');
+  return 'sent';
+}
 
+/** One pass: claim due messages and try each once. Does nothing when no SMTP is configured. */
+async function runOnce(w: Worker): Promise<RunResult> {
+  const result: RunResult = { sent: 0, retried: 0, failed: 0 };
+  if (!transportOf(w)) return result;
+  const now = w.clock.now();
+  const ids = await outboxRepository.claim(w.db, {
+    now,
+    leaseUntil: new Date(now.getTime() + w.leaseMs),
+    workerId: w.workerId,
+    limit: w.batchSize,
+  });
+  for (const id of ids) {
+    const outcome = await sendOne(w, id);
+    if (outcome) result[outcome] += 1;
+  }
+  return result;
+}
+
+/** Runs a pass every intervalMs (and straight after a full batch); returns stop(). */
+function start(w: Worker, intervalMs: number): () => void {
+  if (!w.config.mail.smtpUrl && !w.opts.transport) return () => undefined;
+  let running = false;
+  let stopped = false;
+  const run = async () => {
+    if (running || stopped) return;
+    running = true;
+    try {
+      let r: RunResult;
+      do {
+        r = await runOnce(w);
+        w.logger.debug({ workerId: w.workerId, ...r }, 'mail worker pass');
+      } while (!stopped && r.sent + r.retried + r.failed >= w.batchSize);
+    } catch (err) {
+      if (isDatabaseUnavailable(err))
+        w.logger.warn({ err: safeError(err) }, 'mail worker pass skipped: database unavailable');
+      else w.logger.error({ err: safeError(err) }, 'mail worker pass failed');
+    } finally {
+      running = false;
+    }
+  };
+  void run();
+  const timer = setInterval(() => void run(), intervalMs);
+  timer.unref();
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+    w.transport?.close();
+  };
+}
+
+/** Sends outbox messages over SMTP (pooled); safe with several workers on one PostgreSQL. */
+export function createMailWorker(deps: WorkerDeps, opts: WorkerOptions = {}) {
+  const w: Worker = {
+    ...deps,
+    opts,
+    workerId: opts.workerId ?? `w-${crypto.randomBytes(6).toString('hex')}`,
+    leaseMs: opts.leaseMs ?? 5 * 60_000,
+    baseMs: opts.backoffBaseMs ?? 60_000,
+    maxMs: opts.backoffMaxMs ?? 6 * 3600_000,
+    batchSize: opts.batchSize ?? 20,
+    transport: opts.transport ?? null,
+  };
   return {
-    workerId,
-    runOnce,
-
-    /** Runs a pass every intervalMs (and straight after a full batch); returns stop(). */
-    start(intervalMs: number): () => void {
-      if (!config.mail.smtpUrl && !opts.transport) return () => undefined;
-      let running = false;
-      let stopped = false;
-      const run = async () => {
-        if (running || stopped) return;
-        running = true;
-        try {
-          let r: RunResult;
-          do {
-            r = await runOnce();
-            logger.debug({ workerId, ...r }, 'mail worker pass');
-          } while (!stopped && r.sent + r.retried + r.failed >= batchSize);
-        } catch (err) {
-          if (isDatabaseUnavailable(err))
-            logger.warn({ err: safeError(err) }, 'mail worker pass skipped: database unavailable');
-          else logger.error({ err: safeError(err) }, 'mail worker pass failed');
-        } finally {
-          running = false;
-        }
-      };
-      void run();
-      const timer = setInterval(() => void run(), intervalMs);
-      timer.unref();
-      return () => {
-        stopped = true;
-        clearInterval(timer);
-        transport?.close();
-      };
-    },
-
+    workerId: w.workerId,
+    runOnce: () => runOnce(w),
+    start: (intervalMs: number) => start(w, intervalMs),
     close(): void {
-      transport?.close();
-      transport = null;
+      w.transport?.close();
+      w.transport = null;
     },
   };
 }

@@ -243,15 +243,13 @@ export const outboxRepository = {
 
   /** A failed message goes back in the queue with a fresh count of attempts. */
   async resetFailed(db: DbOrTrx, id: number, now: Date): Promise<boolean> {
-    const n = await db('outbox')
-      .where({ id, status: 'failed' })
-      .update({
-        status: 'pending',
-        attempts: 0,
-        next_attempt_at: now,
-        claimed_by: null,
-        claimed_until: null,
-      });
+    const n = await db('outbox').where({ id, status: 'failed' }).update({
+      status: 'pending',
+      attempts: 0,
+      next_attempt_at: now,
+      claimed_by: null,
+      claimed_until: null,
+    });
     return n > 0;
   },
 
@@ -276,5 +274,36 @@ export const outboxRepository = {
       .min({ at: 'created_at' })
       .first()) as { at: unknown } | undefined;
     return row?.at === null || row?.at === undefined ? null : toDate(row.at);
+  },
+
+  /** The idempotency keys that start with `prefix` (a feature reading back which of its own mails exist). */
+  async keysWithPrefix(db: DbOrTrx, prefix: string): Promise<string[]> {
+    // LIKE treats _ and % as wildcards; the exact prefix check below drops what they let through.
+    const keys = (await db('outbox')
+      .where('idempotency_key', 'like', `${prefix}%`)
+      .pluck('idempotency_key')) as string[];
+    return keys.filter((k) => k.startsWith(prefix));
+  },
+
+  /**
+   * Forgets people's addresses (GDPR art. 17): mail to no one else that is not sent yet is dropped; in every
+   * other message the address is removed from the recipients (a message left with none keeps "[slettet]").
+   */
+  async forgetAddresses(db: DbOrTrx, emails: readonly string[]): Promise<void> {
+    for (const email of emails) {
+      const address = email.toLowerCase();
+      const rows = await db('outbox')
+        .where('recipients', 'like', `%${address}%`)
+        .select('id', 'recipients', 'status');
+      for (const r of rows) {
+        const list = (JSON.parse(r.recipients) as string[]).filter((a) => a.toLowerCase() !== address);
+        if (!list.length && ['pending', 'held', 'failed'].includes(String(r.status)))
+          await db('outbox').where({ id: r.id }).delete();
+        else
+          await db('outbox')
+            .where({ id: r.id })
+            .update({ recipients: JSON.stringify(list.length ? list : ['[slettet]']) });
+      }
+    }
   },
 };

@@ -92,10 +92,9 @@ export async function learningRows(deps: ExportDeps, filter: ReadinessFilter = {
         moduler_gennemfoert: Object.values(cell.completedByModule).reduce((a, b) => a + b, 0),
         bestaaet: f.passed,
         bestaaelsesprocent: pct(f.passRateOfRegistered),
-        gennemsnit_bedste_score:
-          suppressBelowK(cell.bestScores.length, k)
-            ? null
-            : Math.round((10 * cell.bestScores.reduce((a, b) => a + b, 0)) / cell.bestScores.length) / 10,
+        gennemsnit_bedste_score: suppressBelowK(cell.bestScores.length, k)
+          ? null
+          : Math.round((10 * cell.bestScores.reduce((a, b) => a + b, 0)) / cell.bestScores.length) / 10,
         begyndt: f.started,
         alle_moduler_gennemfoert: f.completedAll,
         tog_testen: f.tested,

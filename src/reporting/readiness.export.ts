@@ -2,7 +2,7 @@ import { Readable, PassThrough } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import type { DbOrTrx } from '../db/knex.js';
 import { municipalitiesRepository, type Municipality } from '../municipalities/municipalities.repository.js';
-import { toRound, type Round } from '../surveys/rounds.repository.js';
+import { roundsRepository, type Round } from '../surveys/rounds.repository.js';
 import { ELEMENTS, ELEMENT_LABELS, SURVEY_GROUPS, SURVEY_GROUP_LABELS } from '../surveys/groups.js';
 import { POOL_LABEL, type PublishedCell } from '../surveys/anonymity.js';
 import { STATUS_LABELS, roundOne } from '../surveys/scoring.js';
@@ -96,10 +96,12 @@ export async function* readinessRows(deps: Deps, filter: ReadinessFilter = {}): 
       (filter.region === undefined || m.region === filter.region),
   );
   const byCode = new Map(municipalities.map((m) => [m.code, m]));
-  const q = deps.db('survey_rounds').where({ state: 'closed' }).orderBy(['municipality_code', 'round_no']);
-  if (filter.municipalityCode !== undefined) q.andWhere({ municipality_code: filter.municipalityCode });
-  if (filter.roundNo !== undefined) q.andWhere({ round_no: filter.roundNo });
-  const rounds = (await q).map(toRound).filter((r) => byCode.has(r.municipalityCode));
+  const rounds = (
+    await roundsRepository.closed(deps.db, {
+      municipalityCode: filter.municipalityCode,
+      roundNo: filter.roundNo,
+    })
+  ).filter((r) => byCode.has(r.municipalityCode));
   for (let i = 0; i < rounds.length; i += 50) {
     const batch = rounds.slice(i, i + 50);
     const aggs = await deps.aggregates.forRounds(batch, deps.db);

@@ -7,6 +7,8 @@ import { itemElementMap } from './instrument.js';
 import { respondentScores, type Answer, type RespondentScores } from './scoring.js';
 import type { Round } from './rounds.repository.js';
 import { freezeRates } from './rates.js';
+import { aggregatesRepository } from './aggregates.repository.js';
+import { responsesRepository } from './responses.repository.js';
 
 /** Respondent scores per group for one round, straight from the anonymous responses. */
 export async function respondentsOfRound(
@@ -14,19 +16,17 @@ export async function respondentsOfRound(
   round: Round,
   instruments: Map<number, Instrument>,
 ): Promise<Map<SurveyGroup, RespondentScores[]>> {
-  const rows = await db('survey_responses')
-    .where({ round_id: round.id })
-    .select('survey_group', 'answers', 'instrument_version');
+  const rows = await responsesRepository.responsesOf(db, round.id);
   const byGroup = new Map<SurveyGroup, RespondentScores[]>();
   const maps = new Map<number, ReturnType<typeof itemElementMap>>();
   for (const row of rows) {
-    const version = Number(row.instrument_version);
+    const version = row.instrumentVersion;
     if (!maps.has(version)) {
       const inst = instruments.get(version);
       if (!inst) continue;
       maps.set(version, itemElementMap(inst));
     }
-    const group = row.survey_group as SurveyGroup;
+    const group = row.surveyGroup as SurveyGroup;
     const list = byGroup.get(group) ?? [];
     list.push(respondentScores(JSON.parse(row.answers) as Record<string, Answer>, maps.get(version)!));
     byGroup.set(group, list);
@@ -80,28 +80,10 @@ export function createAggregateStore({
     /** `db` reads (and stores) inside a caller's transaction when given. */
     async forRound(round: Round, db: DbOrTrx = home): Promise<RoundAggregate> {
       if (round.state !== 'closed') return computeAggregate(db, instruments, k, round);
-      const row = await db('round_aggregates').where({ round_id: round.id }).first();
-      if (row && Number(row.k) === k) {
-        return {
-          roundId: round.id,
-          k,
-          respondents: Number(row.respondents),
-          groupCounts: JSON.parse(row.group_counts),
-          publication: JSON.parse(row.publication),
-        };
-      }
+      const stored = await aggregatesRepository.aggregateOf(db, round.id);
+      if (stored && stored.k === k) return stored as RoundAggregate;
       const agg = await computeAggregate(db, instruments, k, round);
-      const fields = {
-        k,
-        respondents: agg.respondents,
-        group_counts: JSON.stringify(agg.groupCounts),
-        publication: JSON.stringify(agg.publication),
-        computed_at: clock.now(),
-      };
-      await db('round_aggregates')
-        .insert({ round_id: round.id, ...fields })
-        .onConflict('round_id')
-        .merge(fields);
+      await aggregatesRepository.storeAggregate(db, agg, clock.now());
       await freezeRates(db, [round]);
       return agg;
     },
@@ -110,19 +92,12 @@ export function createAggregateStore({
     async forRounds(rounds: Round[], db: DbOrTrx = home): Promise<Map<number, RoundAggregate>> {
       const out = new Map<number, RoundAggregate>();
       const closed = rounds.filter((r) => r.state === 'closed');
-      for (let i = 0; i < closed.length; i += 500) {
-        const ids = closed.slice(i, i + 500).map((r) => r.id);
-        const rows = await db('round_aggregates').whereIn('round_id', ids).andWhere({ k });
-        for (const row of rows) {
-          out.set(Number(row.round_id), {
-            roundId: Number(row.round_id),
-            k,
-            respondents: Number(row.respondents),
-            groupCounts: JSON.parse(row.group_counts),
-            publication: JSON.parse(row.publication),
-          });
-        }
-      }
+      const stored = await aggregatesRepository.aggregatesOf(
+        db,
+        closed.map((r) => r.id),
+        k,
+      );
+      for (const a of stored) out.set(a.roundId, a as RoundAggregate);
       for (const r of rounds) if (!out.has(r.id)) out.set(r.id, await this.forRound(r, db));
       return out;
     },

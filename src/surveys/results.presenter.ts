@@ -1,25 +1,7 @@
 import { formatDanishDate, formatPercent } from '../web/format.js';
-import {
-  ELEMENTS,
-  ELEMENT_LABELS,
-  SURVEY_GROUPS,
-  SURVEY_GROUP_LABELS,
-  type ElementKey,
-} from './groups.js';
-import {
-  BARRIER_ADVICE,
-  STATUS_LABELS,
-  barrierPoint,
-  formatScore,
-  type Status,
-} from './scoring.js';
-import {
-  combineCells,
-  POOL_LABEL,
-  TOTAL_LABEL,
-  type CellScores,
-  type PublishedCell,
-} from './anonymity.js';
+import { ELEMENTS, ELEMENT_LABELS, SURVEY_GROUPS, SURVEY_GROUP_LABELS, type ElementKey } from './groups.js';
+import { BARRIER_ADVICE, STATUS_LABELS, barrierPoint, formatScore, type Status } from './scoring.js';
+import { combineCells, POOL_LABEL, TOTAL_LABEL, type CellScores, type PublishedCell } from './anonymity.js';
 import type { RoundResults } from './results.service.js';
 import type { Municipality } from '../municipalities/municipalities.repository.js';
 

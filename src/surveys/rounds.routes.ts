@@ -1,39 +1,58 @@
-import { Router } from 'express';
-import { z } from 'zod';
-import type { Db } from '../db/knex.js';
-import { currentUser, handle, idParam, requireRole, takeFlash } from '../web/http.js';
+import { Router, type Request, type Response } from 'express';
+import { currentUser, handle, idParam, parseInput, requireRole, takeFlash } from '../web/http.js';
+import { formHandler } from '../web/forms.js';
 import { policy } from '../auth/policy.js';
-import { NotFound, ValidationError } from '../shared/errors.js';
-import { municipalitiesRepository } from '../municipalities/municipalities.repository.js';
 import { parsePlanCsv } from '../municipalities/plan-import.js';
+import type { ValidationError } from '../shared/errors.js';
 import type { RoundsService } from './rounds.service.js';
-import { roundsRepository } from './rounds.repository.js';
+import { extendSchema, planSchema } from './rounds.schemas.js';
 import { upload, view } from './surveys.view.js';
 
-/** KOMBIT's control of the rounds: waves and go-live (form and CSV), and opening, closing or extending by hand. */
-export function roundsRoutes(deps: { db: Db; rounds: RoundsService }): Router {
-  const router = Router();
-  const { db } = deps;
+type Deps = { rounds: RoundsService };
+
+/** KOMBIT's page about one municipality; after a refused plan form, with what was typed and the errors. */
+async function renderMunicipality(deps: Deps, req: Request, res: Response, err?: ValidationError) {
+  policy.national(currentUser(req));
+  const { municipality: m, rounds } = await deps.rounds.municipalityPlan(idParam(req, 'code'));
+  res.render('surveys/kombit-municipality', {
+    title: `${m.name} Kommune`,
+    municipality: m,
+    rounds,
+    values: err ? req.body : { wave: m.wave ?? '', goLive: m.goLive ?? '' },
+    errors: err ? err.fields : {},
+    notice: err ? null : takeFlash(req),
+    ...view,
+  });
+}
+
+/** One municipality's wave and go-live, by form. */
+function registerMunicipality(router: Router, deps: Deps): void {
   router.get(
     '/national/kommuner/:code',
     requireRole('kombit'),
-    handle(async (req, res) => {
-      policy.national(currentUser(req));
-      const m = await municipalitiesRepository.byCode(db, idParam(req, 'code'));
-      if (!m) throw new NotFound('Kommunen findes ikke.');
-      const rounds = await roundsRepository.forMunicipality(db, m.code);
-      res.render('surveys/kombit-municipality', {
-        title: `${m.name} Kommune`,
-        municipality: m,
-        rounds,
-        values: { wave: m.wave ?? '', goLive: m.goLive ?? '' },
-        errors: {},
-        notice: takeFlash(req),
-        ...view,
-      });
-    }),
+    handle((req, res) => renderMunicipality(deps, req, res)),
   );
+  router.post(
+    '/national/kommuner/:code/plan',
+    requireRole('kombit'),
+    formHandler(
+      async (req, res) => {
+        const user = currentUser(req);
+        policy.national(user);
+        const code = idParam(req, 'code');
+        // An unknown municipality is a 404 before the form is looked at.
+        await deps.rounds.municipalityPlan(code);
+        await deps.rounds.setPlan(code, parseInput(planSchema, req.body ?? {}), user.id);
+        req.session.flash = 'Bølge og go-live er gemt. Runder, der ikke er åbnet, er flyttet med.';
+        res.redirect(303, `/national/kommuner/${code}`);
+      },
+      (req, res, err) => renderMunicipality(deps, req, res, err),
+    ),
+  );
+}
 
+/** Waves and go-live of many municipalities from a CSV, all or nothing. */
+function registerPlanImport(router: Router, deps: Deps): void {
   router.get(
     '/national/plan',
     requireRole('kombit'),
@@ -46,7 +65,6 @@ export function roundsRoutes(deps: { db: Db; rounds: RoundsService }): Router {
       });
     }),
   );
-
   router.post(
     '/national/plan',
     requireRole('kombit'),
@@ -54,7 +72,7 @@ export function roundsRoutes(deps: { db: Db; rounds: RoundsService }): Router {
     handle(async (req, res) => {
       const user = currentUser(req);
       policy.national(user);
-      const codes = new Set((await municipalitiesRepository.list(db)).map((m) => m.code));
+      const codes = await deps.rounds.municipalityCodes();
       const text = req.file ? req.file.buffer.toString('utf8') : '';
       const { rows, problems } = text.trim()
         ? parsePlanCsv(text, codes)
@@ -68,53 +86,10 @@ export function roundsRoutes(deps: { db: Db; rounds: RoundsService }): Router {
       res.redirect(303, '/national/plan');
     }),
   );
+}
 
-  const planSchema = z.object({
-    wave: z.union([
-      z.literal(''),
-      // One digit, as typed (surrounding spaces allowed); not "+1", "3.0" or "0x3".
-      z
-        .string()
-        .trim()
-        .regex(/^[1-8]$/, 'Bølge skal være 1–8')
-        .transform(Number),
-    ]),
-    goLive: z.union([z.literal(''), z.iso.date('Skriv datoen som ÅÅÅÅ-MM-DD')]),
-  });
-
-  router.post(
-    '/national/kommuner/:code/plan',
-    requireRole('kombit'),
-    handle(async (req, res) => {
-      const user = currentUser(req);
-      policy.national(user);
-      const code = idParam(req, 'code');
-      const m = await municipalitiesRepository.byCode(db, code);
-      if (!m) throw new NotFound('Kommunen findes ikke.');
-      const parsed = planSchema.safeParse(req.body ?? {});
-      if (!parsed.success) {
-        const errors = Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message]));
-        const rounds = await roundsRepository.forMunicipality(db, code);
-        return res.status(422).render('surveys/kombit-municipality', {
-          title: `${m.name} Kommune`,
-          municipality: m,
-          rounds,
-          values: req.body,
-          errors,
-          notice: null,
-          ...view,
-        });
-      }
-      await deps.rounds.setPlan(
-        code,
-        { wave: parsed.data.wave === '' ? null : parsed.data.wave, goLive: parsed.data.goLive || null },
-        user.id,
-      );
-      req.session.flash = 'Bølge og go-live er gemt. Runder, der ikke er åbnet, er flyttet med.';
-      res.redirect(303, `/national/kommuner/${code}`);
-    }),
-  );
-
+/** Opening, closing and extending a round by hand; each goes back to the municipality's page. */
+function registerRoundActions(router: Router, deps: Deps): void {
   const roundAction = (
     path: string,
     run: (roundId: number, userId: number, body: Record<string, unknown>) => Promise<void>,
@@ -126,10 +101,8 @@ export function roundsRoutes(deps: { db: Db; rounds: RoundsService }): Router {
       handle(async (req, res) => {
         const user = currentUser(req);
         policy.national(user);
-        const roundId = idParam(req, 'roundId');
-        const round = await roundsRepository.byId(db, roundId);
-        if (!round) throw new NotFound('Runden findes ikke.');
-        await run(roundId, user.id, req.body ?? {});
+        const round = await deps.rounds.round(idParam(req, 'roundId'));
+        await run(round.id, user.id, req.body ?? {});
         req.session.flash = done;
         res.redirect(303, `/national/kommuner/${round.municipalityCode}`);
       }),
@@ -147,13 +120,18 @@ export function roundsRoutes(deps: { db: Db; rounds: RoundsService }): Router {
   roundAction(
     '/national/runder/:roundId/forlaeng',
     (id, uid, body) => {
-      const parsed = z.iso.date().safeParse(body.closesOn);
-      if (!parsed.success)
-        throw new ValidationError('Skriv den nye slutdato som ÅÅÅÅ-MM-DD.', { closesOn: 'Ugyldig dato' });
-      return deps.rounds.extend(id, parsed.data, uid);
+      const { closesOn } = parseInput(extendSchema, body, 'Skriv den nye slutdato som ÅÅÅÅ-MM-DD.');
+      return deps.rounds.extend(id, closesOn, uid);
     },
     'Runden er forlænget.',
   );
+}
 
+/** KOMBIT's control of the rounds: waves and go-live (form and CSV), and opening, closing or extending by hand. */
+export function roundsRoutes(deps: Deps): Router {
+  const router = Router();
+  registerMunicipality(router, deps);
+  registerPlanImport(router, deps);
+  registerRoundActions(router, deps);
   return router;
 }

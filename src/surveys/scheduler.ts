@@ -1,11 +1,11 @@
 import { safeError, type Logger } from '../shared/logger.js';
 import type { RoundsService } from './rounds.service.js';
-import type { ParticipantsService } from './participants.service.js';
-import { isDatabaseUnavailable } from '../db/retry.js';
+import type { PersonalDataService } from '../participants/index.js';
+import { isDatabaseUnavailable } from '../db/errors.js';
 
 /** Runs the rounds tick on an interval; every instance may run it, the tick is idempotent. */
 export function startScheduler(
-  surveys: { rounds: Pick<RoundsService, 'tick'>; participants: Pick<ParticipantsService, 'purgeDue'> },
+  surveys: { rounds: Pick<RoundsService, 'tick'>; participants: Pick<PersonalDataService, 'purgeDue'> },
   logger: Logger,
   intervalSeconds: number,
   onClosed?: (roundId: number) => Promise<void>,

@@ -1,14 +1,11 @@
-import multer from 'multer';
+import { csvUpload } from '../web/upload.js';
 import { formatDanishDate, formatPercent } from '../web/format.js';
 import { ELEMENTS, ELEMENT_LABELS, SURVEY_GROUPS, SURVEY_GROUP_LABELS } from './groups.js';
 import { BARRIER_ADVICE, STATUS_LABELS, formatScore } from './scoring.js';
-import { ROUND_LABELS, ROUND_SHORT, STATE_LABELS } from './rounds.service.js';
+import { ROUND_LABELS, ROUND_SHORT, STATE_LABELS } from './round-calendar.js';
 
-/** CSV uploads (participants, waves): in memory, one file of at most 2 MB. */
-export const upload = multer({
-  storage: multer.memoryStorage(),
-  limits: { fileSize: 2 * 1024 * 1024, files: 1 },
-});
+/** CSV uploads (waves): in memory, one file of at most 2 MB. */
+export const upload = csvUpload;
 
 /** Labels and formatters every survey view uses. */
 export const view = {

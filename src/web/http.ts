@@ -1,7 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { ZodType } from 'zod';
 import { Forbidden, NotFound, Unauthenticated, ValidationError } from '../shared/errors.js';
-import type { Role, SessionUser } from '../auth/roles.js';
+import type { Role, SessionUser } from '../shared/session-user.js';
 
 declare module 'express-session' {
   interface SessionData {

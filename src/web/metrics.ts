@@ -5,25 +5,11 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Db } from '../db/knex.js';
 import type { Clock } from '../shared/clock.js';
 import { Forbidden } from '../shared/errors.js';
-import { outboxRepository, type OutboxStatus } from '../mail/outbox.repository.js';
-import { roundsRepository } from '../surveys/rounds.repository.js';
+import { databaseGauges, poolGauges, type DatabaseFigures } from './metrics.gauges.js';
 
-const OUTBOX_STATES: OutboxStatus[] = ['held', 'pending', 'sending', 'sent', 'failed'];
+export type { DatabaseFigures } from './metrics.gauges.js';
+
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
-
-/** What the pool of a Knex client (tarn) tells about itself; absent once the database is destroyed. */
-type TarnPool = {
-  numUsed(): number;
-  numFree(): number;
-  numPendingAcquires(): number;
-  numPendingCreates(): number;
-  max: number;
-};
-
-function poolOf(db: Db): TarnPool | null {
-  const pool = (db.client as { pool?: Partial<TarnPool> }).pool;
-  return pool && typeof pool.numUsed === 'function' ? (pool as TarnPool) : null;
-}
 
 /**
  * The route a request matched, as its pattern (`/l/:token`), never the URL: paths carry personal link
@@ -43,17 +29,10 @@ export function reasonLabel(reason: string): string {
   return /^[a-z0-9-]{1,40}$/.test(head) ? head : 'other';
 }
 
-/**
- * The app's Prometheus series, in a registry of its own (several apps in one process never share one).
- * Figures that live in the database (outbox, rounds) are read when scraped, so every instance reports
- * the same totals; counters are this instance's.
- */
-export function createMetrics(deps: { db: Db; clock: Clock }) {
-  const { db, clock } = deps;
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  const registers = [registry];
+type Registers = Registry[];
 
+/** Request counts and latencies by route pattern; `http` times every request once its response is written. */
+function httpMetrics(registers: Registers): RequestHandler {
   const httpLabels = ['route', 'method', 'status'] as const;
   const httpRequests = new Counter({
     name: 'parat_http_requests_total',
@@ -67,6 +46,23 @@ export function createMetrics(deps: { db: Db; clock: Clock }) {
     labelNames: httpLabels,
     registers,
   });
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.once('finish', () => {
+      const labels = {
+        route: routeLabel(req),
+        method: METHODS.has(req.method) ? req.method : 'other',
+        status: String(res.statusCode),
+      };
+      httpRequests.inc(labels);
+      httpDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    next();
+  };
+}
+
+/** Counters of what happened in this instance: logins, failed mail sends and scheduler ticks. */
+function eventMetrics(registers: Registers, clock: Clock) {
   const loginsAccepted = new Counter({
     name: 'parat_logins_accepted_total',
     help: 'Logins accepted',
@@ -98,136 +94,7 @@ export function createMetrics(deps: { db: Db; clock: Clock }) {
   for (const type of ['temporary', 'permanent']) mailFailures.inc({ type }, 0);
   for (const outcome of ['ok', 'error']) schedulerTicks.inc({ outcome }, 0);
   schedulerLastSuccess.set(0);
-
-  // One read of the database per scrape, shared by the series that need it.
-  type Snapshot = {
-    outbox: Record<string, number>;
-    oldestPendingAt: Date | null;
-    rounds: Record<string, number>;
-  };
-  const read = async (): Promise<Snapshot | null> => {
-    try {
-      const [outbox, oldestPendingAt, rounds] = await Promise.all([
-        outboxRepository.countByStatus(db),
-        outboxRepository.oldestPendingAt(db),
-        roundsRepository.countByState(db),
-      ]);
-      return { outbox, oldestPendingAt, rounds };
-    } catch {
-      return null;
-    }
-  };
-  let reading: Promise<Snapshot | null> | null = null;
-  const snapshot = (): Promise<Snapshot | null> =>
-    (reading ??= read().finally(() => {
-      reading = null;
-    }));
-
-  new Gauge({
-    name: 'parat_database_up',
-    help: 'Whether the database answered this scrape (1) or not (0); the database series are left out when not',
-    registers,
-    async collect() {
-      this.set((await snapshot()) ? 1 : 0);
-    },
-  });
-  new Gauge({
-    name: 'parat_outbox_messages',
-    help: 'Outbox messages by state (held, pending, sending, sent, failed)',
-    labelNames: ['state'] as const,
-    registers,
-    async collect() {
-      const s = await snapshot();
-      this.reset();
-      if (s) for (const state of OUTBOX_STATES) this.set({ state }, s.outbox[state] ?? 0);
-    },
-  });
-  new Gauge({
-    name: 'parat_outbox_oldest_pending_age_seconds',
-    help: 'Age in seconds of the oldest message waiting to go out (pending or being sent); 0 when none',
-    registers,
-    async collect() {
-      const s = await snapshot();
-      this.reset();
-      if (!s) return;
-      const at = s.oldestPendingAt;
-      this.set(at ? Math.max(0, (clock.now().getTime() - at.getTime()) / 1000) : 0);
-    },
-  });
-  new Gauge({
-    name: 'parat_rounds',
-    help: 'Survey rounds by state (planned, open, closed)',
-    labelNames: ['state'] as const,
-    registers,
-    async collect() {
-      const s = await snapshot();
-      this.reset();
-      if (s) for (const [state, n] of Object.entries(s.rounds)) this.set({ state }, n);
-    },
-  });
-
-  new Gauge({
-    name: 'parat_db_pool_connections',
-    help: 'Database pool connections in use or idle (SQLite has one connection)',
-    labelNames: ['state'] as const,
-    registers,
-    collect() {
-      const pool = poolOf(db);
-      this.reset();
-      if (!pool) return;
-      this.set({ state: 'used' }, pool.numUsed());
-      this.set({ state: 'free' }, pool.numFree());
-    },
-  });
-  new Gauge({
-    name: 'parat_db_pool_max_connections',
-    help: 'Largest number of connections the database pool opens',
-    registers,
-    collect() {
-      const pool = poolOf(db);
-      this.reset();
-      if (pool) this.set(pool.max);
-    },
-  });
-  new Gauge({
-    name: 'parat_db_pool_pending_acquires',
-    help: 'Queries waiting for a database connection',
-    registers,
-    collect() {
-      const pool = poolOf(db);
-      this.reset();
-      if (pool) this.set(pool.numPendingAcquires());
-    },
-  });
-  new Gauge({
-    name: 'parat_db_pool_pending_creates',
-    help: 'Database connections being opened',
-    registers,
-    collect() {
-      const pool = poolOf(db);
-      this.reset();
-      if (pool) this.set(pool.numPendingCreates());
-    },
-  });
-
-  /** Counts and times every request once its response is written. */
-  const http: RequestHandler = (req, res, next) => {
-    const started = process.hrtime.bigint();
-    res.once('finish', () => {
-      const labels = {
-        route: routeLabel(req),
-        method: METHODS.has(req.method) ? req.method : 'other',
-        status: String(res.statusCode),
-      };
-      httpRequests.inc(labels);
-      httpDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
-    });
-    next();
-  };
-
   return {
-    registry,
-    http,
     loginOutcome(outcome: 'accepted' | 'refused', reason?: string): void {
       if (outcome === 'accepted') loginsAccepted.inc();
       else loginsRefused.inc({ reason: reasonLabel(reason ?? '') });
@@ -240,6 +107,22 @@ export function createMetrics(deps: { db: Db; clock: Clock }) {
       if (outcome === 'ok') schedulerLastSuccess.set(clock.now().getTime() / 1000);
     },
   };
+}
+
+/**
+ * The app's Prometheus series, in a registry of its own (several apps in one process never share one).
+ * Figures that live in the database (outbox, rounds) are read when scraped, so every instance reports
+ * the same totals; counters are this instance's.
+ */
+export function createMetrics(deps: { db: Db; clock: Clock; figures: DatabaseFigures }) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  const http = httpMetrics(registers);
+  const events = eventMetrics(registers, deps.clock);
+  databaseGauges(registers, deps.figures, deps.clock);
+  poolGauges(registers, deps.db);
+  return { registry, http, ...events };
 }
 export type Metrics = ReturnType<typeof createMetrics>;
 

@@ -1,13 +1,13 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Db } from '../db/knex.js';
 import { TooManyRequests } from '../shared/errors.js';
+import { rateLimitsRepository, type Count } from './rate-limit.repository.js';
 
+/** How many requests a client address may make in one window. */
 export type RateLimit = {
   windowMs: number;
   limit: number;
 };
-
-type Count = { count: number; resetAt: number };
 
 /** Counters per key and fixed window: in memory (one instance), or in the database (shared by every instance). */
 export type RateLimitStore = {
@@ -52,30 +52,14 @@ export function databaseRateLimitStore(db: Db): RateLimitStore {
   let lastSweep = 0;
   return {
     async peek(key, now) {
-      const row = await db('rate_limits')
-        .where({ bucket: key })
-        .andWhere('reset_at', '>', now)
-        .first('count', 'reset_at');
-      return row ? { count: Number(row.count), resetAt: Number(row.reset_at) } : { count: 0, resetAt: now };
+      return (await rateLimitsRepository.current(db, key, now)) ?? { count: 0, resetAt: now };
     },
     async hit(key, windowMs, now) {
       if (now - lastSweep > 60_000) {
         lastSweep = now;
-        await db('rate_limits').where('reset_at', '<=', now).delete();
+        await rateLimitsRepository.sweep(db, now);
       }
-      const result = await db.raw(
-        `insert into rate_limits (bucket, count, reset_at) values (?, 1, ?)
-         on conflict (bucket) do update set
-           count = case when rate_limits.reset_at <= ? then 1 else rate_limits.count + 1 end,
-           reset_at = case when rate_limits.reset_at <= ? then excluded.reset_at else rate_limits.reset_at end
-         returning count, reset_at`,
-        [key, now + windowMs, now, now],
-      );
-      const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Array<{
-        count: number | string;
-        reset_at: number | string;
-      }>;
-      return { count: Number(rows[0]!.count), resetAt: Number(rows[0]!.reset_at) };
+      return rateLimitsRepository.hit(db, key, windowMs, now);
     },
   };
 }
@@ -103,7 +87,58 @@ function setHeaders(res: Response, limit: RateLimit, windowMs: number, c: Count,
   );
 }
 
-export type RateLimiter = ReturnType<typeof createRateLimiter>;
+type LimiterOptions = { store: RateLimitStore; now: () => number; failureWindowMs?: number };
+
+/** The 429 for a client over its limit, with Retry-After set to when its window ends. */
+function refuse(
+  res: Response,
+  message: string,
+  hint: string | null,
+  resetAt: number,
+  t: number,
+): RateLimited {
+  const seconds = Math.max(1, Math.ceil((resetAt - t) / 1000));
+  res.setHeader('Retry-After', String(seconds));
+  return new RateLimited(message, seconds, hint);
+}
+
+/** A limit on failures: `check` refuses once the failures counted reach the limit; `fail` counts one. */
+function failures(
+  opts: LimiterOptions,
+  name: string,
+  limit: RateLimit,
+  message: string,
+  hint: string | null,
+) {
+  const windowMs = opts.failureWindowMs ?? limit.windowMs;
+  const check: RequestHandler = (req, res, next) => {
+    const t = opts.now();
+    opts.store.peek(clientKey(name, req), t).then((c) => {
+      setHeaders(res, limit, windowMs, c, t);
+      if (c.count >= limit.limit) return next(refuse(res, message, hint, c.resetAt, t));
+      next();
+    }, next);
+  };
+  /** Counts one failure for the request's address; call it before answering the failure. */
+  const fail = async (req: Request, res: Response): Promise<void> => {
+    const t = opts.now();
+    const c = await opts.store.hit(clientKey(name, req), windowMs, t);
+    setHeaders(res, limit, windowMs, c, t);
+  };
+  return { check, fail };
+}
+
+/** A limit on every request: each is counted, and those over the limit are refused. */
+function every(opts: LimiterOptions, name: string, limit: RateLimit, message: string): RequestHandler {
+  return (req, res, next) => {
+    const t = opts.now();
+    opts.store.hit(clientKey(name, req), limit.windowMs, t).then((c) => {
+      setHeaders(res, limit, limit.windowMs, c, t);
+      if (c.count > limit.limit) return next(refuse(res, message, null, c.resetAt, t));
+      next();
+    }, next);
+  };
+}
 
 /**
  * Limits per client address. `failures` counts only what has failed (the route says so, before it
@@ -115,40 +150,12 @@ export function createRateLimiter(opts: {
   now?: () => number;
   failureWindowMs?: number;
 }) {
-  const now = opts.now ?? Date.now;
-  const refuse = (res: Response, message: string, hint: string | null, resetAt: number, t: number) => {
-    const seconds = Math.max(1, Math.ceil((resetAt - t) / 1000));
-    res.setHeader('Retry-After', String(seconds));
-    return new RateLimited(message, seconds, hint);
-  };
+  const options: LimiterOptions = { ...opts, now: opts.now ?? Date.now };
   return {
-    failures(name: string, limit: RateLimit, message: string, hint: string | null = null) {
-      const windowMs = opts.failureWindowMs ?? limit.windowMs;
-      const check: RequestHandler = (req, res, next) => {
-        const t = now();
-        opts.store.peek(clientKey(name, req), t).then((c) => {
-          setHeaders(res, limit, windowMs, c, t);
-          if (c.count >= limit.limit) return next(refuse(res, message, hint, c.resetAt, t));
-          next();
-        }, next);
-      };
-      /** Counts one failure for the request's address; call it before answering the failure. */
-      const fail = async (req: Request, res: Response): Promise<void> => {
-        const t = now();
-        const c = await opts.store.hit(clientKey(name, req), windowMs, t);
-        setHeaders(res, limit, windowMs, c, t);
-      };
-      return { check, fail };
-    },
-    every(name: string, limit: RateLimit, message: string): RequestHandler {
-      return (req, res, next) => {
-        const t = now();
-        opts.store.hit(clientKey(name, req), limit.windowMs, t).then((c) => {
-          setHeaders(res, limit, limit.windowMs, c, t);
-          if (c.count > limit.limit) return next(refuse(res, message, null, c.resetAt, t));
-          next();
-        }, next);
-      };
-    },
+    failures: (name: string, limit: RateLimit, message: string, hint: string | null = null) =>
+      failures(options, name, limit, message, hint),
+    every: (name: string, limit: RateLimit, message: string): RequestHandler =>
+      every(options, name, limit, message),
   };
 }
+export type RateLimiter = ReturnType<typeof createRateLimiter>;

@@ -8,8 +8,10 @@ const MAX_REMEMBERED = 50_000;
 type Options = { db: Db; cleanupInterval: number; touchAfterMs: number; now?: () => number };
 
 /**
- * Sessions in the database. A failure goes to express-session's callback only (never an unhandled
- * rejection), and the stored expiry is extended at most once per `touchAfterMs` per session.
+ * Sessions in the database. This class is the one owner of the `sessions` table: connect-session-knex
+ * issues its SQL, and nothing else in src/ reads or writes the table, so it needs no repository of its
+ * own. A failure goes to express-session's callback only (never an unhandled rejection), and the stored
+ * expiry is extended at most once per `touchAfterMs` per session.
  */
 export class SessionStore extends ConnectSessionKnexStore {
   private readonly written = new Map<string, number>();

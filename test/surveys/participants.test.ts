@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { parseParticipantCsv } from '../../src/surveys/participants.service.js';
+import { parseParticipantCsv } from '../../src/participants/participants.csv.js';
 import { loggedIn, tokenOf } from './support.js';
 
 let t: TestApp;

@@ -2,6 +2,7 @@ import type { DbOrTrx } from '../../db/knex.js';
 
 /** Which Parat sessions a SAML login (NameID, SessionIndex) opened: what an IdP's LogoutRequest ends. */
 export const samlSessionsRepository = {
+  /** Records a login's session, first forgetting rows from before `forgetBefore`. */
   async add(
     db: DbOrTrx,
     row: { sid: string; nameId: string; sessionIndex: string | null; at: number; forgetBefore: number },
@@ -20,6 +21,7 @@ export const samlSessionsRepository = {
     return (await q.pluck('sid')) as string[];
   },
 
+  /** Forgets the given sessions. */
   async remove(db: DbOrTrx, sids: string[]): Promise<void> {
     if (sids.length) await db('saml_sessions').whereIn('sid', sids).delete();
   },

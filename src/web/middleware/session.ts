@@ -10,7 +10,11 @@ export function setUpSession(opts: {
   secureCookies: boolean;
   cleanupIntervalMs: number;
 }): { middleware: RequestHandler; store: SessionStore } {
-  const store = new SessionStore({ db: opts.db, cleanupInterval: opts.cleanupIntervalMs, touchAfterMs: 60_000 });
+  const store = new SessionStore({
+    db: opts.db,
+    cleanupInterval: opts.cleanupIntervalMs,
+    touchAfterMs: 60_000,
+  });
   const middleware = session({
     name: 'parat.sid',
     secret: opts.secret,
