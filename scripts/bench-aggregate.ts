@@ -15,7 +15,7 @@ import { createApp } from '../src/app.js';
 import { createDb } from '../src/db/knex.js';
 import { createLogger } from '../src/shared/logger.js';
 import { FixedClock } from '../src/shared/clock.js';
-import { effectiveK } from '../src/surveys/anonymity.js';
+import { effectiveK } from '../src/shared/k-anonymity.js';
 import { toRound } from '../src/surveys/rounds.repository.js';
 import { SURVEY_GROUPS } from '../src/surveys/groups.js';
 import { loginThroughDevIdp } from '../test/support/saml.js';

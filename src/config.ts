@@ -153,16 +153,21 @@ export type Config = {
   metrics: { allow: string[]; token: string | undefined };
 };
 
-/** Parses the environment into a typed config, or throws ConfigError naming every bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+type Env = z.infer<typeof schema>;
+
+/** The schema's parse of the environment; empty variables count as unset, so a blank line in .env means the default. */
+function parseEnv(env: NodeJS.ProcessEnv): Env {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
-  const e = parsed.data;
+  return parsed.data;
+}
+
+/** The rules across variables that the schema cannot state: what production needs, and pairs set together. */
+function crossChecks(e: Env, production: boolean): string[] {
   const problems: string[] = [];
-  const production = e.NODE_ENV === 'production';
   if (production) {
     if (!e.SESSION_SECRET) problems.push('SESSION_SECRET: skal sættes i produktion');
     if (!e.SAML_SP_KEY) problems.push('SAML_SP_KEY: skal sættes i produktion (sti til PEM-nøgle)');
@@ -174,6 +179,51 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (Boolean(e.SAML_SP_ENC_KEY) !== Boolean(e.SAML_SP_ENC_CERT)) {
     problems.push('SAML_SP_ENC_KEY/SAML_SP_ENC_CERT: sæt begge eller ingen af dem');
   }
+  return problems;
+}
+
+/** PostgreSQL when DATABASE_URL is set, otherwise the SQLite file. */
+function databaseOf(e: Env): Config['database'] {
+  return e.DATABASE_URL
+    ? { client: 'pg', url: e.DATABASE_URL, ...(e.DATABASE_SCHEMA ? { searchPath: e.DATABASE_SCHEMA } : {}) }
+    : { client: 'sqlite3', filename: path.resolve(e.SQLITE_FILE) };
+}
+
+/** The SAML settings; without IdP metadata outside production, the development IdP stands in. */
+function samlOf(e: Env, publicUrl: string, production: boolean): Config['saml'] {
+  return {
+    idpMetadata: e.SAML_IDP_METADATA,
+    idpMetadataRefreshMinutes: e.SAML_IDP_METADATA_REFRESH_MINUTES,
+    spKeyPath: e.SAML_SP_KEY,
+    spCertPath: e.SAML_SP_CERT,
+    spEncKeyPath: e.SAML_SP_ENC_KEY,
+    spEncCertPath: e.SAML_SP_ENC_CERT,
+    organization: e.SAML_SP_ORGANIZATION,
+    contactName: e.SAML_SP_CONTACT_NAME,
+    contactEmail: e.SAML_SP_CONTACT_EMAIL,
+    spEntityId: e.SAML_SP_ENTITY_ID ?? `${publicUrl}/saml/metadata`,
+    roleBase: e.SAML_ROLE_BASE.replace(/\/$/, ''),
+    requireEncryptedAssertions: e.SAML_REQUIRE_ENCRYPTED ?? production,
+    devIdpEnabled: !e.SAML_IDP_METADATA && !production,
+  };
+}
+
+function mailOf(e: Env): Config['mail'] {
+  return {
+    smtpUrl: e.SMTP_URL,
+    from: e.MAIL_FROM,
+    kombitEmail: e.KOMBIT_EMAIL,
+    maxAttempts: e.MAIL_MAX_ATTEMPTS,
+    workerIntervalSeconds: e.MAIL_WORKER_INTERVAL_SECONDS,
+    leaseSeconds: e.MAIL_LEASE_SECONDS,
+  };
+}
+
+/** Parses the environment into a typed config, or throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const e = parseEnv(env);
+  const production = e.NODE_ENV === 'production';
+  const problems = crossChecks(e, production);
   if (problems.length) throw new ConfigError(problems);
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
   return {
@@ -181,26 +231,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     publicUrl,
     secureCookies: publicUrl.startsWith('https://'),
-    database: e.DATABASE_URL
-      ? { client: 'pg', url: e.DATABASE_URL, ...(e.DATABASE_SCHEMA ? { searchPath: e.DATABASE_SCHEMA } : {}) }
-      : { client: 'sqlite3', filename: path.resolve(e.SQLITE_FILE) },
+    database: databaseOf(e),
     sessionSecret: e.SESSION_SECRET,
     varDir: path.resolve(e.VAR_DIR),
-    saml: {
-      idpMetadata: e.SAML_IDP_METADATA,
-      idpMetadataRefreshMinutes: e.SAML_IDP_METADATA_REFRESH_MINUTES,
-      spKeyPath: e.SAML_SP_KEY,
-      spCertPath: e.SAML_SP_CERT,
-      spEncKeyPath: e.SAML_SP_ENC_KEY,
-      spEncCertPath: e.SAML_SP_ENC_CERT,
-      organization: e.SAML_SP_ORGANIZATION,
-      contactName: e.SAML_SP_CONTACT_NAME,
-      contactEmail: e.SAML_SP_CONTACT_EMAIL,
-      spEntityId: e.SAML_SP_ENTITY_ID ?? `${publicUrl}/saml/metadata`,
-      roleBase: e.SAML_ROLE_BASE.replace(/\/$/, ''),
-      requireEncryptedAssertions: e.SAML_REQUIRE_ENCRYPTED ?? production,
-      devIdpEnabled: !e.SAML_IDP_METADATA && !production,
-    },
+    saml: samlOf(e, publicUrl, production),
     kombitCvr: e.KOMBIT_CVR,
     rateLimitWindowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
     logLevel: e.LOG_LEVEL,
@@ -211,14 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     purgeAfterDays: e.PURGE_AFTER_DAYS,
     testPassPercent: e.TEST_PASS_PERCENT,
     testReviewShowsKey: e.TEST_REVIEW_SHOWS_KEY,
-    mail: {
-      smtpUrl: e.SMTP_URL,
-      from: e.MAIL_FROM,
-      kombitEmail: e.KOMBIT_EMAIL,
-      maxAttempts: e.MAIL_MAX_ATTEMPTS,
-      workerIntervalSeconds: e.MAIL_WORKER_INTERVAL_SECONDS,
-      leaseSeconds: e.MAIL_LEASE_SECONDS,
-    },
+    mail: mailOf(e),
     metrics: { allow: e.METRICS_ALLOW, token: e.METRICS_TOKEN },
   };
 }

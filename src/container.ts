@@ -1,15 +1,10 @@
-import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Config } from './config.js';
 import { createDb, migrateLatest, type Db, type DbOrTrx } from './db/knex.js';
 import type { Logger } from './shared/logger.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { ELEARNING_CONTENT_DIR } from './shared/paths.js';
-import { effectiveK } from './surveys/anonymity.js';
-import { certBody, loadOrCreateKeyPair, type KeyPair } from './auth/saml/keys.js';
-import { loadIdpSource, staticIdpSource, type IdpSource } from './auth/saml/idp-metadata.js';
-import type { SpSettings } from './auth/saml/sp.js';
+import { effectiveK } from './shared/k-anonymity.js';
+import { loadSamlSettings, type SamlSettings } from './auth/saml/settings.js';
 import { createLoginService } from './auth/login.service.js';
 import { createSamlSessionsService } from './auth/saml/saml-sessions.service.js';
 import { createRequestCache } from './auth/saml/request-cache.js';
@@ -38,7 +33,7 @@ import { loadElearningContent } from './elearning/content.loader.js';
 import { createElearningService } from './elearning/elearning.service.js';
 import { createEvaluationsService } from './elearning/evaluations.service.js';
 import { createQuizService } from './elearning/quiz.service.js';
-import { secureRng } from './elearning/quiz.draw.js';
+import { secureRng } from './shared/random.js';
 import { createLearnersService } from './elearning/learners.service.js';
 import { createCertificatesService } from './elearning/certificates.service.js';
 import { createElearningStats } from './elearning/elearning.stats.js';
@@ -48,91 +43,7 @@ import { createReportingService } from './reporting/reporting.service.js';
 import { createRateLimiter, databaseRateLimitStore, memoryRateLimitStore } from './web/rate-limit.js';
 import { createMetrics, type DatabaseFigures } from './web/metrics.js';
 import { createReadiness } from './web/readiness.js';
-
-/** Development session secret, kept under var/ so sessions survive a restart; production must set one. */
-function devSessionSecret(varDir: string): string {
-  const file = path.join(varDir, 'session-secret');
-  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
-  fs.mkdirSync(varDir, { recursive: true });
-  const secret = crypto.randomBytes(32).toString('hex');
-  fs.writeFileSync(file, secret, { mode: 0o600 });
-  return secret;
-}
-
-type SamlSettings = {
-  sp: SpSettings;
-  idp: IdpSource;
-  devIdp: { entityId: string; keys: KeyPair } | null;
-};
-
-/** The IdP from its metadata; outside production, the development IdP when none is configured. */
-async function idpOf(config: Config, logger: Logger): Promise<Pick<SamlSettings, 'idp' | 'devIdp'>> {
-  if (config.saml.idpMetadata) {
-    const idp = await loadIdpSource({
-      location: config.saml.idpMetadata,
-      refreshMinutes: config.saml.idpMetadataRefreshMinutes,
-      logger,
-    });
-    return { idp, devIdp: null };
-  }
-  if (config.env === 'production')
-    throw new Error('SAML_IDP_METADATA mangler, og udviklings-IdP må ikke køre i produktion');
-  const keys = await loadOrCreateKeyPair({
-    keyPath: undefined,
-    certPath: undefined,
-    varDir: config.varDir,
-    name: 'dev-idp',
-    allowGenerate: true,
-  });
-  const entityId = `${config.publicUrl}/dev-idp`;
-  const idp = staticIdpSource({
-    entityId,
-    ssoUrl: `${config.publicUrl}/dev-idp/sso`,
-    sloUrl: null,
-    signingCerts: [certBody(keys.cert)],
-    validUntil: null,
-  });
-  return { idp, devIdp: { entityId, keys } };
-}
-
-/** The SP's keys and the IdP's metadata; outside production, the development IdP when none is configured. */
-async function buildSaml(config: Config, logger: Logger): Promise<SamlSettings> {
-  const production = config.env === 'production';
-  const spKeys = await loadOrCreateKeyPair({
-    keyPath: config.saml.spKeyPath,
-    certPath: config.saml.spCertPath,
-    varDir: config.varDir,
-    name: 'saml-sp',
-    allowGenerate: !production,
-  });
-  const spEncKeys = config.saml.spEncKeyPath
-    ? await loadOrCreateKeyPair({
-        keyPath: config.saml.spEncKeyPath,
-        certPath: config.saml.spEncCertPath,
-        varDir: config.varDir,
-        name: 'saml-sp-enc',
-        allowGenerate: false,
-      })
-    : spKeys;
-  const { idp, devIdp } = await idpOf(config, logger);
-  return {
-    sp: {
-      entityId: config.saml.spEntityId,
-      acsUrl: `${config.publicUrl}/saml/acs`,
-      sloUrl: `${config.publicUrl}/saml/slo`,
-      keys: spKeys,
-      encKeys: spEncKeys,
-      organization: { name: config.saml.organization, displayName: 'Parat', url: config.publicUrl },
-      contact: {
-        company: config.saml.organization,
-        name: config.saml.contactName ?? null,
-        email: config.saml.contactEmail ?? null,
-      },
-    },
-    idp,
-    devIdp,
-  };
-}
+import { sessionSecretOf } from './web/middleware/session.js';
 
 /** What /metrics reads from the database when scraped, asked of each table's owner. */
 function databaseFigures(db: Db): DatabaseFigures {
@@ -154,7 +65,7 @@ function buildInfrastructure(config: Config, logger: Logger, db: Db, clock: Cloc
     instruments: loadInstruments() as Map<number, Instrument>,
     metrics: createMetrics({ db, clock, figures: databaseFigures(db) }),
     readiness: createReadiness({ db, clock }),
-    sessionSecret: config.sessionSecret ?? devSessionSecret(config.varDir),
+    sessionSecret: sessionSecretOf(config),
     // One instance on SQLite counts in memory; on PostgreSQL every instance shares the counters.
     rateLimits: createRateLimiter({
       store: config.database.client === 'pg' ? databaseRateLimitStore(db) : memoryRateLimitStore(),
@@ -283,7 +194,7 @@ function buildAuth(infra: Infrastructure) {
 export async function buildContainer(config: Config, logger: Logger, opts: { db?: Db; clock?: Clock } = {}) {
   const db = opts.db ?? createDb(config.database);
   await migrateLatest(db);
-  const saml = await buildSaml(config, logger);
+  const saml = await loadSamlSettings(config, logger);
   const infra = buildInfrastructure(config, logger, db, opts.clock ?? systemClock, saml);
   const { clock } = infra;
   const { aggregates, links, mail, participants, personalData, participantAccess, surveys } =

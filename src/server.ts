@@ -1,17 +1,17 @@
 import http from 'node:http';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './shared/logger.js';
-import { buildContainer } from './container.js';
+import { buildContainer, type Container } from './container.js';
 import { createApp } from './app.js';
 import { startScheduler } from './surveys/scheduler.js';
 import { roundsRepository } from './surveys/rounds.repository.js';
-import { safeError } from './shared/logger.js';
+import { safeError, type Logger } from './shared/logger.js';
 import { startupListener } from './web/readiness.js';
 
-async function main(): Promise<void> {
-  let config: Config;
+/** The configuration, or the list of what is wrong with it and exit code 1. */
+function configOrExit(): Config {
   try {
-    config = loadConfig();
+    return loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -19,8 +19,10 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
-  // Listening before migrating: probes get an answer (alive, not ready) however long the migrations take.
+}
+
+/** Listens at once: probes get an answer (alive, not ready) however long the migrations take. */
+async function listen(config: Config, logger: Logger) {
   const startup = startupListener();
   const server = http.createServer(startup.listener);
   await new Promise<void>((resolve) => {
@@ -34,13 +36,12 @@ async function main(): Promise<void> {
       resolve();
     });
   });
-  const c = await buildContainer(config, logger);
-  startup.setPhase('starter');
-  if (config.demoData) {
-    const { seedDemoData } = await import('./demo/demo.seed.js');
-    await seedDemoData(c);
-  }
-  const app = createApp(c);
+  return { server, startup };
+}
+
+/** The round scheduler and the mail worker; returns what stops them. */
+function startJobs(c: Container): () => void {
+  const { config, logger } = c;
   c.readiness.watchScheduler(config.schedulerIntervalSeconds);
   const stopScheduler = startScheduler(
     c.surveys,
@@ -60,13 +61,30 @@ async function main(): Promise<void> {
   const stopMailWorker = c.mailWorker.start(config.mail.workerIntervalSeconds * 1000);
   if (!config.mail.smtpUrl)
     logger.info('SMTP_URL er ikke sat: e-mails holdes i udbakken (se /dev/postkasse)');
+  return () => {
+    stopScheduler();
+    stopMailWorker();
+  };
+}
+
+async function main(): Promise<void> {
+  const config = configOrExit();
+  const logger = createLogger(config.logLevel);
+  const { server, startup } = await listen(config, logger);
+  const c = await buildContainer(config, logger);
+  startup.setPhase('starter');
+  if (config.demoData) {
+    const { seedDemoData } = await import('./demo/demo.seed.js');
+    await seedDemoData(c);
+  }
+  const app = createApp(c);
+  const stopJobs = startJobs(c);
   server.removeAllListeners('request');
   server.on('request', app);
   logger.info({ port: config.port, url: config.publicUrl, database: config.database.client }, 'Parat kører');
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'lukker ned');
-    stopScheduler();
-    stopMailWorker();
+    stopJobs();
     c.saml.idp.stop();
     server.close(() => {
       void c.db.destroy().finally(() => process.exit(0));

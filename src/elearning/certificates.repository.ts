@@ -1,5 +1,5 @@
 import type { DbOrTrx } from '../db/knex.js';
-import { municipalitiesRepository } from '../municipalities/municipalities.repository.js';
+import { municipalitiesRepository } from '../municipalities/index.js';
 import { CODE_ALPHABET } from '../shared/random.js';
 import { CODE_LENGTH, generateCode } from './certificates.js';
 

@@ -151,7 +151,7 @@ type Raw = {
   questionsFile: string;
   objectives: Objective[];
   questions: Question[];
-  evaluations: ElearningContent['evaluations'] | undefined;
+  evaluations: ElearningContent['evaluations'] | null;
   modules: Array<Module & { file: string }>;
   huskesedler: Array<Huskeseddel & { file: string }>;
   exercises: Array<Exercise & { file: string }>;

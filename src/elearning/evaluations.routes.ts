@@ -82,6 +82,20 @@ function registerCodeEntry(router: Router, { evaluations, rateLimits }: Deps): v
   );
 }
 
+/** The course session in the URL that this person (and their link, if any) may evaluate. */
+async function sessionOf(
+  evaluations: EvaluationsService,
+  req: Request,
+  res: Response,
+): Promise<CourseSession> {
+  const id = Number(param(req, 'id'));
+  if (!Number.isInteger(id) || id < 1) throw new NotFound('Kurset findes ikke.');
+  const link = req.session.link;
+  if (link?.purpose === 'evaluation' && link.courseSessionId && link.courseSessionId !== id)
+    throw new Forbidden('Dit link gælder et andet kursus.');
+  return evaluations.sessionFor(personOf(res), id);
+}
+
 /** The e-learning's and a course session's evaluation: shown once per person, then submitted anonymously. */
 function registerEvaluating(router: Router, { learners, evaluations, content }: Deps): void {
   const elearningPerson = requirePerson(learners, ['test', 'evaluation']);
@@ -89,14 +103,6 @@ function registerEvaluating(router: Router, { learners, evaluations, content }: 
   const notForCourseLinks = (req: Request) => {
     if (req.session.link?.purpose === 'evaluation' && req.session.link.courseSessionId)
       throw new Forbidden('Dit link gælder evalueringen af tilstedeværelseskurset.');
-  };
-  const sessionOf = async (req: Request, res: Response): Promise<CourseSession> => {
-    const id = Number(param(req, 'id'));
-    if (!Number.isInteger(id) || id < 1) throw new NotFound('Kurset findes ikke.');
-    const link = req.session.link;
-    if (link?.purpose === 'evaluation' && link.courseSessionId && link.courseSessionId !== id)
-      throw new Forbidden('Dit link gælder et andet kursus.');
-    return evaluations.sessionFor(personOf(res), id);
   };
   const show = (
     kind: EvaluationKind,
@@ -142,51 +148,57 @@ function registerEvaluating(router: Router, { learners, evaluations, content }: 
         ),
     );
   const noSession = async (req: Request) => (notForCourseLinks(req), null);
+  const courseSession = (req: Request, res: Response) => sessionOf(evaluations, req, res);
 
   router.get('/evaluering/e-laering', elearningPerson, show('elearning', noSession));
   router.post('/evaluering/e-laering', elearningPerson, submit('elearning', noSession));
-  router.get('/evaluering/kursus/:id', classroomPerson, show('classroom', sessionOf));
-  router.post('/evaluering/kursus/:id', classroomPerson, submit('classroom', sessionOf));
+  router.get('/evaluering/kursus/:id', classroomPerson, show('classroom', courseSession));
+  router.post('/evaluering/kursus/:id', classroomPerson, submit('classroom', courseSession));
+}
+
+/** The course list with each session's k-protected report, and the e-learning's. */
+async function renderCourses(
+  { evaluations, publicUrl }: Deps,
+  res: Response,
+  municipalityCode: number,
+  opts: { errors?: Record<string, string>; values?: Record<string, unknown>; flash?: string } = {},
+) {
+  const sessions = await evaluations.sessionsOf(municipalityCode);
+  const reports = await Promise.all(
+    sessions.map(async (s) => ({
+      session: { ...s, heldOnText: formatDanishDate(s.heldOn) },
+      report: await evaluations.sessionReport(s),
+    })),
+  );
+  res.render('elearning/courses', {
+    title: 'Kurser og kursusevalueringer',
+    reports,
+    elearningReport: await evaluations.elearningReport(municipalityCode),
+    k: evaluations.k,
+    errors: opts.errors ?? {},
+    values: opts.values ?? {},
+    flash: opts.flash,
+    publicUrl,
+    formatDecimal,
+  });
+}
+
+/** The project leader's municipality. */
+function municipalityOf(req: Request): number {
+  const code = currentUser(req).municipalityCode;
+  if (!code) throw new Forbidden();
+  return code;
 }
 
 /** The project leader's course sessions, each with its evaluation under the k threshold. */
-function registerCourses(router: Router, { evaluations, publicUrl }: Deps): void {
-  const renderCourses = async (
-    res: Response,
-    municipalityCode: number,
-    opts: { errors?: Record<string, string>; values?: Record<string, unknown>; flash?: string } = {},
-  ) => {
-    const sessions = await evaluations.sessionsOf(municipalityCode);
-    const reports = await Promise.all(
-      sessions.map(async (s) => ({
-        session: { ...s, heldOnText: formatDanishDate(s.heldOn) },
-        report: await evaluations.sessionReport(s),
-      })),
-    );
-    res.render('elearning/courses', {
-      title: 'Kurser og kursusevalueringer',
-      reports,
-      elearningReport: await evaluations.elearningReport(municipalityCode),
-      k: evaluations.k,
-      errors: opts.errors ?? {},
-      values: opts.values ?? {},
-      flash: opts.flash,
-      publicUrl,
-      formatDecimal,
-    });
-  };
-  const municipalityOf = (req: Request): number => {
-    const code = currentUser(req).municipalityCode;
-    if (!code) throw new Forbidden();
-    return code;
-  };
-
+function registerCourses(router: Router, deps: Deps): void {
+  const { evaluations } = deps;
   router.get(
     '/kommune/kurser',
     requireRole('projektleder'),
     handle(async (req, res) => {
       const code = municipalityOf(req);
-      await renderCourses(res, code, { flash: takeFlash(req) ?? undefined });
+      await renderCourses(deps, res, code, { flash: takeFlash(req) ?? undefined });
     }),
   );
 
@@ -206,7 +218,7 @@ function registerCourses(router: Router, { evaluations, publicUrl }: Deps): void
         res.redirect(303, '/kommune/kurser');
       },
       (req, res, err) =>
-        renderCourses(res, municipalityOf(req), {
+        renderCourses(deps, res, municipalityOf(req), {
           errors: err.fields,
           values: (req.body ?? {}) as Record<string, unknown>,
         }),

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { Forbidden, Unauthenticated } from '../shared/errors.js';
-import type { LinkPurpose } from '../links/links.service.js';
+import type { LinkPurpose } from '../links/index.js';
 import { handle } from '../web/http.js';
 import type { Learner, LearnerIdentity } from './learners.js';
 import type { LearnersService } from './learners.service.js';

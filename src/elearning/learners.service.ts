@@ -1,6 +1,6 @@
 import type { Db, DbOrTrx } from '../db/knex.js';
-import type { SessionUser } from '../auth/roles.js';
-import type { LinkPurpose, ResolvedLink } from '../links/links.service.js';
+import type { SessionUser } from '../auth/index.js';
+import type { LinkPurpose, ResolvedLink } from '../links/index.js';
 import type { Clock } from '../shared/clock.js';
 import {
   ensureLearner,

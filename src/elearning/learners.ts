@@ -1,10 +1,8 @@
 import type { DbOrTrx } from '../db/knex.js';
-import type { SessionUser } from '../auth/roles.js';
-import { policy } from '../auth/policy.js';
-import type { LinkPurpose, ResolvedLink } from '../links/links.service.js';
+import { type SessionUser, policy, usersRepository } from '../auth/index.js';
+import type { LinkPurpose, ResolvedLink } from '../links/index.js';
 import type { Clock } from '../shared/clock.js';
 import { participantsRepository, type Participant } from '../participants/index.js';
-import { usersRepository } from '../auth/users.repository.js';
 import { learnersRepository } from './learners.repository.js';
 
 /**

@@ -2,7 +2,6 @@ import { shuffle, type Rng } from '../shared/random.js';
 import type { Objective, Question } from './content.schemas.js';
 
 // The composition root still takes the real attempts' randomness from here.
-export { secureRng } from '../shared/random.js';
 
 export type DrawnQuestion = { questionId: string; objectiveId: string; optionOrder: string[] };
 

@@ -11,6 +11,10 @@ export {
   type ResolvedLink,
 } from './links.service.js';
 /** Who the participant behind a session is (personal link or SAML user). */
-export { type AccessSession, type ParticipantAccess, type ParticipantAccessService } from './participant-access.js';
+export {
+  type AccessSession,
+  type ParticipantAccess,
+  type ParticipantAccessService,
+} from './participant-access.js';
 /** The personal_links table's export and erasure, for the personal-data service. */
 export { linksRepository } from './links.repository.js';

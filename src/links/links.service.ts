@@ -18,7 +18,13 @@ export type ResolvedLink = {
 };
 
 /** The round a batch of survey links is for, as the survey feature describes it. */
-export type LinkRound = { id: number; municipalityCode: number; roundNo: number; state: string; closesOn: string };
+export type LinkRound = {
+  id: number;
+  municipalityCode: number;
+  roundNo: number;
+  state: string;
+  closesOn: string;
+};
 
 /** One line of a round's link list: who, and the link shown this once. */
 export type IssuedLink = { name: string; email: string; surveyGroup: SurveyGroup; url: string };
@@ -51,7 +57,11 @@ function surveyLinkExpiry(closesOn: string, today: string): Date {
   return new Date(`${addDays(closesOn > today ? closesOn : today, SURVEY_LINK_VALID_DAYS)}T00:00:00Z`);
 }
 
-async function issue(deps: Deps, trx: DbOrTrx, link: NewLink): Promise<{ id: number; token: string; url: string }> {
+async function issue(
+  deps: Deps,
+  trx: DbOrTrx,
+  link: NewLink,
+): Promise<{ id: number; token: string; url: string }> {
   const token = crypto.randomBytes(32).toString('base64url');
   const id = await linksRepository.insert(trx, {
     tokenHash: hashToken(token),
@@ -83,11 +93,12 @@ async function reissueForRound(
   actorUserId: number,
 ): Promise<{ roundNo: number; links: IssuedLink[] }> {
   const { roundOf } = deps;
-  if (!roundOf) throw new Error('createLinkService needs roundOf to reissue a round\'s links');
+  if (!roundOf) throw new Error("createLinkService needs roundOf to reissue a round's links");
   return deps.db.transaction(async (trx) => {
     const round = await roundOf(trx, roundId);
     if (!round || round.municipalityCode !== code) throw new NotFound('Runden findes ikke.');
-    if (round.state === 'closed') throw new ValidationError('Runden er lukket; der kan ikke laves nye links.');
+    if (round.state === 'closed')
+      throw new ValidationError('Runden er lukket; der kan ikke laves nye links.');
     const now = deps.clock.now();
     const expiresAt = surveyLinkExpiry(round.closesOn, isoDay(now));
     await linksRepository.revoke(trx, { roundId: round.id, purpose: 'survey' }, now);

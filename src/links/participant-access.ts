@@ -33,7 +33,9 @@ export function createParticipantAccess({ db }: { db: Db }) {
       }
       if (!user?.email || !user.municipalityCode) return null;
       const p = await participantsRepository.byMunicipalityAndEmail(db, user.municipalityCode, user.email);
-      return p ? { participantId: p.id, municipalityCode: user.municipalityCode, via: 'saml', roundId: null } : null;
+      return p
+        ? { participantId: p.id, municipalityCode: user.municipalityCode, via: 'saml', roundId: null }
+        : null;
     },
   };
 }

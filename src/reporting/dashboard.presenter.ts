@@ -1,6 +1,15 @@
-import { ELEMENTS, ELEMENT_LABELS, SURVEY_GROUPS, SURVEY_GROUP_LABELS } from '../surveys/groups.js';
-import { BARRIER_ADVICE, STATUS_LABELS, formatScore } from '../surveys/scoring.js';
-import { ROUND_LABELS, ROUND_SHORT, STATE_LABELS } from '../surveys/rounds.service.js';
+import {
+  ELEMENTS,
+  ELEMENT_LABELS,
+  SURVEY_GROUPS,
+  SURVEY_GROUP_LABELS,
+  BARRIER_ADVICE,
+  STATUS_LABELS,
+  formatScore,
+  ROUND_LABELS,
+  ROUND_SHORT,
+  STATE_LABELS,
+} from '../surveys/index.js';
 import { formatDecimal, formatNumber, formatPercent } from '../web/format.js';
 import {
   ROUND_RATE_AMBER,

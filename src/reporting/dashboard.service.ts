@@ -1,21 +1,28 @@
 import type { Db } from '../db/knex.js';
 import type { Clock } from '../shared/clock.js';
 import { isoDay, addMonths } from '../shared/clock.js';
-import { municipalitiesRepository, type Municipality } from '../municipalities/municipalities.repository.js';
-import { roundsRepository, type Round } from '../surveys/rounds.repository.js';
-import { participantsRepository } from '../participants/index.js';
+import { municipalitiesRepository, type Municipality } from '../municipalities/index.js';
 import {
+  roundsRepository,
+  type Round,
   ELEMENTS,
   SURVEY_GROUPS,
   SURVEY_GROUP_LABELS,
   type ElementKey,
   type SurveyGroup,
-} from '../surveys/groups.js';
-import { combineCells, type CellScores, type Publication, type PublishedCell } from '../surveys/anonymity.js';
-import { barrierPoint, responseRate } from '../surveys/scoring.js';
-import type { AggregateStore } from '../surveys/aggregates.js';
-import { ratesFor, totals, type RoundRates } from '../surveys/rates.js';
-import type { GroupFigures, GroupProgress } from '../elearning/elearning.stats.js';
+  combineCells,
+  type CellScores,
+  type Publication,
+  type PublishedCell,
+  barrierPoint,
+  responseRate,
+  type AggregateStore,
+  ratesFor,
+  totals,
+  type RoundRates,
+} from '../surveys/index.js';
+import { participantsRepository } from '../participants/index.js';
+import type { GroupFigures, GroupProgress } from '../elearning/index.js';
 
 export type EvaluationSummary = {
   kind: 'elearning' | 'classroom';

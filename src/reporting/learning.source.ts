@@ -1,8 +1,14 @@
-import type { ElearningContent } from '../elearning/content.loader.js';
-import { combineProgress, type ElearningStats, type GroupProgress } from '../elearning/elearning.stats.js';
-import { LEARNER_GROUPS, LEARNER_GROUP_LABELS } from '../elearning/learners.js';
+import {
+  type ElearningContent,
+  combineProgress,
+  type ElearningStats,
+  type GroupProgress,
+  LEARNER_GROUPS,
+  LEARNER_GROUP_LABELS,
+  type EvaluationReport,
+  type EvaluationsService,
+} from '../elearning/index.js';
 import type { EvaluationSummary, LearningFigures, LearningSource } from './dashboard.service.js';
-import type { EvaluationReport, EvaluationsService } from '../elearning/evaluations.service.js';
 
 type Deps = {
   stats: ElearningStats;

@@ -1,13 +1,22 @@
 import { Readable, PassThrough } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import type { DbOrTrx } from '../db/knex.js';
-import { municipalitiesRepository, type Municipality } from '../municipalities/municipalities.repository.js';
-import { roundsRepository, type Round } from '../surveys/rounds.repository.js';
-import { ELEMENTS, ELEMENT_LABELS, SURVEY_GROUPS, SURVEY_GROUP_LABELS } from '../surveys/groups.js';
-import { POOL_LABEL, type PublishedCell } from '../surveys/anonymity.js';
-import { STATUS_LABELS, roundOne } from '../surveys/scoring.js';
-import { ROUND_SHORT } from '../surveys/rounds.service.js';
-import type { AggregateStore, RoundAggregate } from '../surveys/aggregates.js';
+import { municipalitiesRepository, type Municipality } from '../municipalities/index.js';
+import {
+  roundsRepository,
+  type Round,
+  ELEMENTS,
+  ELEMENT_LABELS,
+  SURVEY_GROUPS,
+  SURVEY_GROUP_LABELS,
+  POOL_LABEL,
+  type PublishedCell,
+  STATUS_LABELS,
+  roundOne,
+  ROUND_SHORT,
+  type AggregateStore,
+  type RoundAggregate,
+} from '../surveys/index.js';
 import { formatDecimal } from '../web/format.js';
 
 export const READINESS_COLUMNS = [

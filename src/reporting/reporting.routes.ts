@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import type { Clock } from '../shared/clock.js';
 import { isoDay } from '../shared/clock.js';
 import { currentUser, handle, idParam, requireRole } from '../web/http.js';
-import { policy } from '../auth/policy.js';
+import { policy } from '../auth/index.js';
 import { dashboardLabels, presentMunicipality } from './dashboard.presenter.js';
 import type { Dialect, ReadinessFilter } from './readiness.export.js';
 import type { ReportingService } from './reporting.service.js';

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { z } from 'zod';
-import { isSurveyGroup } from '../surveys/groups.js';
+import { isSurveyGroup } from '../surveys/index.js';
 
 const filterSchema = z.object({
   bolge: z.coerce.number().int().min(1).max(8).optional().catch(undefined),

@@ -6,8 +6,8 @@ import { isoDay } from '../shared/clock.js';
 import { audit } from '../shared/audit.js';
 import { NotFound } from '../shared/errors.js';
 import { effectiveK } from '../shared/k-anonymity.js';
-import { municipalitiesRepository, type Municipality } from '../municipalities/municipalities.repository.js';
-import type { AggregateStore } from '../surveys/aggregates.js';
+import { municipalitiesRepository, type Municipality } from '../municipalities/index.js';
+import type { AggregateStore } from '../surveys/index.js';
 import type { DashboardService } from './dashboard.service.js';
 import { learningCsvStream } from './learning.export.js';
 import {

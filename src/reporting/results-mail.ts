@@ -1,19 +1,21 @@
 import type { DbOrTrx } from '../db/knex.js';
 import type { Config } from '../config.js';
-import { municipalitiesRepository, type Municipality } from '../municipalities/municipalities.repository.js';
-import { usersRepository } from '../auth/users.repository.js';
-import { uniqueAddresses, type MailService } from '../mail/mail.service.js';
-import { renderMail } from '../mail/templates.js';
-import { ROUND_LABELS, ROUND_SHORT, type RoundEvent } from '../surveys/rounds.service.js';
-import { roundsRepository, type Round } from '../surveys/rounds.repository.js';
-import type { ResultsService } from '../surveys/results.service.js';
-import type { AggregateStore } from '../surveys/aggregates.js';
+import { municipalitiesRepository, type Municipality } from '../municipalities/index.js';
+import { usersRepository } from '../auth/index.js';
+import { uniqueAddresses, type MailService, renderMail } from '../mail/index.js';
 import {
+  ROUND_LABELS,
+  ROUND_SHORT,
+  type RoundEvent,
+  roundsRepository,
+  type Round,
+  type ResultsService,
+  type AggregateStore,
   combinedTable,
   municipalityLine,
   municipalityResultsView,
   templateHelpers,
-} from '../surveys/results.presenter.js';
+} from '../surveys/index.js';
 import { readinessCsvBuffer, readinessXlsxBuffer } from './readiness.export.js';
 
 type Deps = {

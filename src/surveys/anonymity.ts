@@ -11,8 +11,6 @@ import {
   type Status,
 } from './scoring.js';
 
-// The composition root still imports effectiveK from here; every other caller uses shared/k-anonymity.
-export { effectiveK };
 export const POOL_LABEL = 'Øvrige grupper';
 export const TOTAL_LABEL = 'Alle grupper';
 

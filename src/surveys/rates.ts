@@ -63,7 +63,9 @@ export async function freezeRates(db: DbOrTrx, rounds: RoundRef[]): Promise<Map<
   const live = await liveRates(db, missing);
   await aggregatesRepository.insertRates(
     db,
-    missing.flatMap((r) => SURVEY_GROUPS.map((g) => ({ roundId: r.id, surveyGroup: g, ...live.get(r.id)![g] }))),
+    missing.flatMap((r) =>
+      SURVEY_GROUPS.map((g) => ({ roundId: r.id, surveyGroup: g, ...live.get(r.id)![g] })),
+    ),
   );
   // Another instance may have frozen the same round a moment earlier: what is stored is what counts.
   for (const [id, r] of await storedRates(

@@ -59,12 +59,20 @@ export const responsesRepository = {
   },
 
   /** A participant's participation in the given rounds (those they have opened). */
-  async participationIn(db: DbOrTrx, participantId: number, roundIds: readonly number[]): Promise<Participation[]> {
+  async participationIn(
+    db: DbOrTrx,
+    participantId: number,
+    roundIds: readonly number[],
+  ): Promise<Participation[]> {
     if (!roundIds.length) return [];
     const rows = await db('survey_participation')
       .where({ participant_id: participantId })
       .whereIn('round_id', roundIds);
-    return rows.map((r) => ({ roundId: Number(r.round_id), submitted: Boolean(r.submitted), draft: r.draft }));
+    return rows.map((r) => ({
+      roundId: Number(r.round_id),
+      submitted: Boolean(r.submitted),
+      draft: r.draft,
+    }));
   },
 
   /** Saves the draft while not submitted; returns whether it was saved. */
