@@ -1,11 +1,9 @@
 import http from 'node:http';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { createLogger } from './shared/logger.js';
+import { createLogger, safeError, type Logger } from './shared/logger.js';
 import { buildContainer, type Container } from './container.js';
 import { createApp } from './app.js';
 import { startScheduler } from './surveys/scheduler.js';
-import { roundsRepository } from './surveys/rounds.repository.js';
-import { safeError, type Logger } from './shared/logger.js';
 import { startupListener } from './web/readiness.js';
 
 /** The configuration, or the list of what is wrong with it and exit code 1. */
@@ -49,8 +47,7 @@ function startJobs(c: Container): () => void {
     config.schedulerIntervalSeconds,
     // A closed round's published aggregate is computed once now, not on the first dashboard view.
     async (roundId) => {
-      const round = await roundsRepository.byId(c.db, roundId);
-      if (round) await c.aggregates.forRound(round);
+      await c.aggregates.forRound(await c.surveys.rounds.round(roundId));
     },
     (outcome) => {
       c.metrics.schedulerTick(outcome);

@@ -3,7 +3,7 @@ import { currentUser, handle, idParam, requireRole, takeFlash } from '../web/htt
 import { formHandler } from '../web/forms.js';
 import { csvUpload } from '../web/upload.js';
 import { ImportRejected, type ValidationError } from '../shared/errors.js';
-import { policy } from '../auth/policy.js';
+import { policy } from '../auth/index.js';
 import { SURVEY_GROUPS, SURVEY_GROUP_LABELS } from './survey-groups.js';
 import type { ParticipantsService } from './participants.service.js';
 import type { PersonalDataService } from './personal-data.service.js';

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { currentUser, handle, idParam, requireRole, takeFlash } from '../web/http.js';
-import { policy } from '../auth/policy.js';
+import { policy } from '../auth/index.js';
 import type { LinkService } from '../links/index.js';
 import { view } from './surveys.view.js';
 import { ROUND_SHORT } from './round-calendar.js';

@@ -1,7 +1,7 @@
 import type { Db, DbOrTrx } from '../db/knex.js';
 import { NotFound } from '../shared/errors.js';
 import { participantsRepository } from '../participants/index.js';
-import { municipalitiesRepository, type Municipality } from '../municipalities/municipalities.repository.js';
+import { municipalitiesRepository, type Municipality } from '../municipalities/index.js';
 import { roundsRepository, type Round } from './rounds.repository.js';
 import { ratesFor, totals } from './rates.js';
 import type { RoundResults } from './results.service.js';

@@ -3,7 +3,7 @@ import { ELEMENTS, ELEMENT_LABELS, SURVEY_GROUPS, SURVEY_GROUP_LABELS, type Elem
 import { BARRIER_ADVICE, STATUS_LABELS, barrierPoint, formatScore, type Status } from './scoring.js';
 import { combineCells, POOL_LABEL, TOTAL_LABEL, type CellScores, type PublishedCell } from './anonymity.js';
 import type { RoundResults } from './results.service.js';
-import type { Municipality } from '../municipalities/municipalities.repository.js';
+import type { Municipality } from '../municipalities/index.js';
 
 /** Inline colours for mail clients; the status word is always printed too. */
 const STATUS_STYLE: Record<Status, string> = {

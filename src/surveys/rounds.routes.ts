@@ -1,8 +1,8 @@
 import { Router, type Request, type Response } from 'express';
 import { currentUser, handle, idParam, parseInput, requireRole, takeFlash } from '../web/http.js';
 import { formHandler } from '../web/forms.js';
-import { policy } from '../auth/policy.js';
-import { parsePlanCsv } from '../municipalities/plan-import.js';
+import { policy } from '../auth/index.js';
+import { parsePlanCsv } from '../municipalities/index.js';
 import type { ValidationError } from '../shared/errors.js';
 import type { RoundsService } from './rounds.service.js';
 import { extendSchema, planSchema } from './rounds.schemas.js';

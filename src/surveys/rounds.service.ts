@@ -3,7 +3,7 @@ import { addDays, isoDay } from '../shared/clock.js';
 import { audit } from '../shared/audit.js';
 import { Conflict, NotFound, ValidationError } from '../shared/errors.js';
 import { participantsRepository } from '../participants/index.js';
-import { municipalitiesRepository, type Municipality } from '../municipalities/municipalities.repository.js';
+import { municipalitiesRepository, type Municipality } from '../municipalities/index.js';
 import { roundsRepository, type Round } from './rounds.repository.js';
 import { plannedDates } from './round-calendar.js';
 import { invitationKeyPrefix } from './round-invitations.js';

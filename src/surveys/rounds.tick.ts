@@ -1,6 +1,6 @@
 import type { Db, DbOrTrx } from '../db/knex.js';
 import { addDays, isoDay, type Clock } from '../shared/clock.js';
-import { municipalitiesRepository } from '../municipalities/municipalities.repository.js';
+import { municipalitiesRepository } from '../municipalities/index.js';
 import { roundsRepository } from './rounds.repository.js';
 import { REMINDER_DAYS, ROUND_NUMBERS, plannedDates, type RoundEvent } from './round-calendar.js';
 

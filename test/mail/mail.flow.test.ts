@@ -47,17 +47,15 @@ async function respond(email: string, scores: number[]) {
   const answers = Object.fromEntries(
     ITEMS.flatMap((prefix, i) => [1, 2, 3, 4].map((n) => [`${prefix}${n}`, scores[i]!])),
   );
-  await t
-    .db('survey_responses')
-    .insert({
-      id: crypto.randomUUID(),
-      round_id: round,
-      municipality_code: CODE,
-      round_no: 1,
-      survey_group: p.group,
-      instrument_version: 1,
-      answers: JSON.stringify(answers),
-    });
+  await t.db('survey_responses').insert({
+    id: crypto.randomUUID(),
+    round_id: round,
+    municipality_code: CODE,
+    round_no: 1,
+    survey_group: p.group,
+    instrument_version: 1,
+    answers: JSON.stringify(answers),
+  });
   await t.db('survey_participation').insert({ round_id: round, participant_id: p.id, submitted: true });
 }
 
@@ -139,14 +137,12 @@ describe('survey mail from invitation to results', () => {
     for (let i = 1; i <= 5; i++) await respond(`ud${i}@aarhus.example.dk`, [5, 4, 4, 4, 4]);
     for (let i = 1; i <= 2; i++) await respond(`lj${i}@aarhus.example.dk`, [2, 2, 2, 2, 2]);
     // info1 has started (a draft) but not submitted: still a non-respondent.
-    await t
-      .db('survey_participation')
-      .insert({
-        round_id: round,
-        participant_id: participants.get('info1@aarhus.example.dk')!.id,
-        submitted: false,
-        draft: '{}',
-      });
+    await t.db('survey_participation').insert({
+      round_id: round,
+      participant_id: participants.get('info1@aarhus.example.dk')!.id,
+      submitted: false,
+      draft: '{}',
+    });
 
     clock.set(new Date('2026-12-08T06:00:00Z'));
     await t.deps.surveys.rounds.tick();

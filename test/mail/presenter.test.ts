@@ -4,7 +4,11 @@ import type { RoundResults } from '../../src/surveys/results.service.js';
 import type { Municipality } from '../../src/municipalities/municipalities.repository.js';
 import type { RespondentScores } from '../../src/surveys/scoring.js';
 import type { SurveyGroup } from '../../src/surveys/groups.js';
-import { combinedTable, municipalityResultsView, templateHelpers } from '../../src/surveys/results.presenter.js';
+import {
+  combinedTable,
+  municipalityResultsView,
+  templateHelpers,
+} from '../../src/surveys/results.presenter.js';
 import { renderMail } from '../../src/mail/templates.js';
 
 const r = (o: number, m: number, v: number, s: number, a: number): RespondentScores => ({

@@ -15,18 +15,16 @@ const ITEMS = [
 ];
 async function respond(code: number, round: number, group: string, scores: number[]) {
   const answers = Object.fromEntries(ITEMS.flatMap((ids, e) => ids.map((id) => [id, scores[e]!])));
-  await t
-    .db('survey_responses')
-    .insert({
-      id: crypto.randomUUID(),
-      round_id: round,
-      municipality_code: code,
-      round_no: 1,
-      survey_group: group,
-      instrument_version: 1,
-      answers: JSON.stringify(answers),
-      comment: null,
-    });
+  await t.db('survey_responses').insert({
+    id: crypto.randomUUID(),
+    round_id: round,
+    municipality_code: code,
+    round_no: 1,
+    survey_group: group,
+    instrument_version: 1,
+    answers: JSON.stringify(answers),
+    comment: null,
+  });
   const pid = await addParticipant(t, code, { email: `${crypto.randomUUID()}@x.dk`, group });
   await t.db('survey_participation').insert({ round_id: round, participant_id: pid, submitted: true });
 }

@@ -17,18 +17,16 @@ async function respond(code: number, round: number, group: string, perElement: A
   const answers = Object.fromEntries(
     ITEMS.flatMap((ids, e) => ids.map((id, i) => [id, perElement[e]![i % perElement[e]!.length]!])),
   );
-  await t
-    .db('survey_responses')
-    .insert({
-      id: crypto.randomUUID(),
-      round_id: round,
-      municipality_code: code,
-      round_no: 1,
-      survey_group: group,
-      instrument_version: 1,
-      answers: JSON.stringify(answers),
-      comment: null,
-    });
+  await t.db('survey_responses').insert({
+    id: crypto.randomUUID(),
+    round_id: round,
+    municipality_code: code,
+    round_no: 1,
+    survey_group: group,
+    instrument_version: 1,
+    answers: JSON.stringify(answers),
+    comment: null,
+  });
 }
 
 beforeAll(async () => {

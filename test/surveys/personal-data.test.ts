@@ -18,18 +18,16 @@ describe('personal data (GDPR art. 15 and 17)', () => {
     const round = await roundId(t, 751, 1);
     const pid = await addParticipant(t, 751, { name: 'Inge Indsigt', email: 'inge@aarhus.example.dk' });
     await t.db('survey_participation').insert({ round_id: round, participant_id: pid, submitted: true });
-    await t
-      .db('survey_responses')
-      .insert({
-        id: crypto.randomUUID(),
-        round_id: round,
-        municipality_code: 751,
-        round_no: 1,
-        survey_group: 'sagsbehandler-ydelsescenter',
-        instrument_version: 1,
-        answers: '{"opm1":5}',
-        comment: 'hemmelig kommentar',
-      });
+    await t.db('survey_responses').insert({
+      id: crypto.randomUUID(),
+      round_id: round,
+      municipality_code: 751,
+      round_no: 1,
+      survey_group: 'sagsbehandler-ydelsescenter',
+      instrument_version: 1,
+      answers: '{"opm1":5}',
+      comment: 'hemmelig kommentar',
+    });
     await surveyLink(t, 751, pid, round);
     const agent = await loggedIn(t, leader);
     const res = await agent.get(`/kommune/deltagere/${pid}/data`).expect(200);
@@ -49,23 +47,21 @@ describe('personal data (GDPR art. 15 and 17)', () => {
     const pid = await addParticipant(t, 751, { name: 'Erik Slet', email: 'erik@aarhus.example.dk' });
     await t.db('survey_participation').insert({ round_id: round, participant_id: pid, submitted: true });
     await surveyLink(t, 751, pid, round);
-    await t
-      .db('outbox')
-      .insert({
-        idempotency_key: 'erase-test',
-        kind: 'invitation',
-        municipality_code: 751,
-        recipients: JSON.stringify(['erik@aarhus.example.dk']),
-        subject: 'Invitation',
-        html: '<p>Kære Erik</p>',
-        text: 'Kære Erik',
-        contains_link: true,
-        message_id: '<x@y>',
-        status: 'held',
-        attempts: 0,
-        next_attempt_at: new Date(),
-        created_at: new Date(),
-      });
+    await t.db('outbox').insert({
+      idempotency_key: 'erase-test',
+      kind: 'invitation',
+      municipality_code: 751,
+      recipients: JSON.stringify(['erik@aarhus.example.dk']),
+      subject: 'Invitation',
+      html: '<p>Kære Erik</p>',
+      text: 'Kære Erik',
+      contains_link: true,
+      message_id: '<x@y>',
+      status: 'held',
+      attempts: 0,
+      next_attempt_at: new Date(),
+      created_at: new Date(),
+    });
     const responsesBefore = await t.db('survey_responses').count<{ n: number }[]>({ n: '*' }).first();
     const agent = await loggedIn(t, leader);
     const csrf = await tokenOf(agent, `/kommune/deltagere/${pid}`);

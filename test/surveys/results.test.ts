@@ -22,18 +22,16 @@ const answers = (scores: number[]) =>
   );
 
 async function respond(group: string, scores: number[], comment: string | null = null) {
-  await t
-    .db('survey_responses')
-    .insert({
-      id: crypto.randomUUID(),
-      round_id: round,
-      municipality_code: 751,
-      round_no: 1,
-      survey_group: group,
-      instrument_version: 1,
-      answers: answers(scores),
-      comment,
-    });
+  await t.db('survey_responses').insert({
+    id: crypto.randomUUID(),
+    round_id: round,
+    municipality_code: 751,
+    round_no: 1,
+    survey_group: group,
+    instrument_version: 1,
+    answers: answers(scores),
+    comment,
+  });
   const pid = await addParticipant(t, 751, { email: `${crypto.randomUUID()}@aarhus.example.dk`, group });
   await t.db('survey_participation').insert({ round_id: round, participant_id: pid, submitted: true });
 }
@@ -107,18 +105,16 @@ describe('results page', () => {
 
   it('when a municipality has fewer than k respondents in total, then only the response rate is shown', async () => {
     const other = await roundId(t, 101, 1);
-    await t
-      .db('survey_responses')
-      .insert({
-        id: crypto.randomUUID(),
-        round_id: other,
-        municipality_code: 101,
-        round_no: 1,
-        survey_group: 'leder-jobcenter',
-        instrument_version: 1,
-        answers: answers([1, 1, 1, 1, 1]),
-        comment: 'hemmelig',
-      });
+    await t.db('survey_responses').insert({
+      id: crypto.randomUUID(),
+      round_id: other,
+      municipality_code: 101,
+      round_no: 1,
+      survey_group: 'leder-jobcenter',
+      instrument_version: 1,
+      answers: answers([1, 1, 1, 1, 1]),
+      comment: 'hemmelig',
+    });
     const agent = await loggedIn(t, {
       municipality: 101,
       roles: ['projektleder'],
