@@ -1,4 +1,4 @@
-import { ALL_ROLES, type Role } from '../shared/session-user.js';
+import { ALL_ROLES, MUNICIPAL_ROLES, type Role } from '../shared/session-user.js';
 
 // The role lists and the session's user type sit on the shared floor (web/ needs them); re-exported here
 // so the auth feature stays the one place to look for roles.
@@ -23,15 +23,8 @@ export const ROLE_LABELS: Record<Role, string> = {
   administrator: 'Administrator',
 };
 
-/** The roles that answer the readiness survey. */
-export const RESPONDENT_ROLES: readonly Role[] = [
-  'sagsbehandler-ydelsescenter',
-  'sagsbehandler-udenfor',
-  'informationssoegende',
-  'leder-ydelsescenter',
-  'leder-jobcenter',
-  'superbruger',
-];
+/** The roles that answer the readiness survey: every municipal role but the project leader's. */
+export const RESPONDENT_ROLES: readonly Role[] = MUNICIPAL_ROLES.filter((r) => r !== 'projektleder');
 
 /** Whether a string is one of Parat's role names. */
 export function isRole(value: string): value is Role {

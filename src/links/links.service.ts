@@ -4,18 +4,12 @@ import { addDays, isoDay, type Clock } from '../shared/clock.js';
 import { audit } from '../shared/audit.js';
 import { NotFound, ValidationError } from '../shared/errors.js';
 import { participantsRepository, type SurveyGroup } from '../participants/index.js';
-import { linksRepository, type LinkPurpose } from './links.repository.js';
+import { linksRepository, type LinkPurpose, type LinkRow } from './links.repository.js';
 
 export type { LinkPurpose };
 
-export type ResolvedLink = {
-  id: number;
-  purpose: LinkPurpose;
-  municipalityCode: number;
-  participantId: number;
-  roundId: number | null;
-  courseSessionId: number | null;
-};
+/** A link that opened: what it is for and whose it is. */
+export type ResolvedLink = Omit<LinkRow, 'expiresAt' | 'revokedAt'>;
 
 /** The round a batch of survey links is for, as the survey feature describes it. */
 export type LinkRound = {
